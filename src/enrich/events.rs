@@ -1,0 +1,71 @@
+//! Events: who did what to whom, coded in CAMEO and PLOVER.
+//!
+//! The coder arrives with the events issue; until then `find` returns no events
+//! rather than guessed ones.
+
+use serde::Serialize;
+
+use crate::article::Article;
+
+/// One coded event with its evidence. Offsets are UTF-8 bytes into the body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub cameo: Cameo,
+    /// PLOVER event type in capitals (AGREE, DEMAND, SANCTION...).
+    pub plover: Option<String>,
+    pub source: Option<Actor>,
+    pub target: Option<Actor>,
+    pub date: Option<EventDate>,
+    pub location: Option<Location>,
+    pub sentence: Span,
+    pub trigger: Span,
+    pub confidence: f64,
+}
+
+/// The CAMEO coding of an event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cameo {
+    pub code: String,
+    pub root: String,
+    pub label: String,
+    /// 1 verbal cooperation, 2 material cooperation, 3 verbal conflict, 4 material conflict.
+    pub quad_class: u8,
+    pub goldstein: f64,
+}
+
+/// A participant: the entity and its CAMEO-style actor code (RUSGOV, IGOUNO...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Actor {
+    pub entity_id: Option<String>,
+    pub code: String,
+}
+
+/// When an event happened, as a single day or a range, resolved against the article date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDate {
+    pub start: String,
+    pub end: String,
+    /// The words that gave the date; absent when the article date was assumed.
+    pub text: Option<String>,
+}
+
+/// Where an event happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Location {
+    pub entity_id: Option<String>,
+    pub name: String,
+    pub country: Option<String>,
+}
+
+/// A span of the body with its text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// Finds the events of an article.
+pub fn find(_article: &Article) -> Vec<Event> {
+    Vec::new()
+}
