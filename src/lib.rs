@@ -2,8 +2,27 @@
 //!
 //! Modules, in the order an article flows through them:
 //!
-//! - [`article`]: what an input message is once decoded.
-//! - [`enrich`]: `Enricher::enrich(&Article) -> Enrichment`; pure CPU work, no I/O.
+//! - [`config`]: settings in layers (defaults, file, environment), validated once.
+//! - [`kafka`]: consumer and producer construction, the only librdkafka properties.
+//! - [`pipeline`]: consume -> process on the CPU pool -> produce -> store offset.
+//! - [`process`]: one message's CPU work, panics caught: the three stages below.
+//!   - [`decode`]: bytes and key -> [`article::Article`], or a reason to dead-letter.
+//!   - [`enrich`]: `Enricher::enrich(&Article) -> Enrichment`; pure CPU, no I/O, no Kafka.
+//!   - [`encode`]: article + enrichment -> the output record's JSON.
+//! - [`dead_letter`]: what a rejected message becomes, with the headers naming why.
+//!
+//! Around them: [`article`] (the decoded input), [`stats`] (counters),
+//! [`telemetry`] (logs) and [`demo`] (the worker against a mock cluster).
 
 pub mod article;
+pub mod config;
+pub mod dead_letter;
+pub mod decode;
+pub mod demo;
+pub mod encode;
 pub mod enrich;
+pub mod kafka;
+pub mod pipeline;
+pub mod process;
+pub mod stats;
+pub mod telemetry;

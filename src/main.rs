@@ -1,1 +1,201 @@
-fn main() {}
+//! The `news-enricher` binary: parse the command line, load settings, dispatch a subcommand.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use news_enricher::article::Article;
+use news_enricher::config::Settings;
+use news_enricher::decode::Limits;
+use news_enricher::enrich::Enricher;
+use news_enricher::process::{self, Options, Outcome};
+use news_enricher::stats::Stats;
+use news_enricher::{demo, encode, pipeline, telemetry};
+
+/// Streaming enrichment for news: entities, quotes and events from Kafka to Kafka.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Settings file layered over the defaults (also NEWS_ENRICHER_CONFIG).
+    #[arg(long, global = true, env = "NEWS_ENRICHER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the worker: consume articles, publish enriched records, until SIGTERM/SIGINT.
+    Run,
+    /// Enrich articles from files (or `-` for stdin) and print one JSON record per line.
+    ///
+    /// A file holds one article (plain text or a JSON object); a `.jsonl` file, or stdin
+    /// with several lines that each hold a JSON object, holds one article per line.
+    Enrich {
+        #[arg(default_value = "-")]
+        files: Vec<PathBuf>,
+    },
+    /// Run the real worker on bundled examples against an in-process mock Kafka cluster
+    /// (the default when no command is given).
+    Demo,
+    /// Print the JSON Schema of the output record.
+    Schema,
+    /// Print the effective settings, secrets masked, after validating them.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("news-enricher: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let command = cli.command.unwrap_or(Command::Demo);
+    if let Command::Schema = command {
+        println!("{}", encode::SCHEMA.trim_end());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let settings = Settings::load(cli.config.as_deref()).context("settings")?;
+    match command {
+        Command::Schema => unreachable_schema(),
+        Command::CheckConfig => {
+            let shown = serde_json::to_string_pretty(&settings.masked())?;
+            println!("{shown}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Enrich { files } => enrich_files(&settings, &files),
+        Command::Run => {
+            telemetry::init(&settings.log);
+            telemetry::log_panics();
+            runtime()?.block_on(run_worker(settings))
+        }
+        Command::Demo => {
+            telemetry::init(&settings.log);
+            telemetry::log_panics();
+            let mut out = std::io::stdout().lock();
+            runtime()?
+                .block_on(demo::run(settings, &mut out))
+                .context("demo")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn unreachable_schema() -> anyhow::Result<ExitCode> {
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("news-enricher-io")
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {
+    let enricher = Arc::new(Enricher::new());
+    let enrich = Arc::new(move |article: &Article| enricher.enrich(article));
+    let summary = pipeline::run(&settings, enrich, Arc::new(Stats::new()), shutdown_signal())
+        .await
+        .context("worker")?;
+    tracing::debug!(?summary, "Run summary.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "Cannot listen for SIGTERM; only SIGINT stops the worker.");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// `enrich`: the same CPU path as the worker, from files to stdout.
+fn enrich_files(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let enricher = Enricher::new();
+    let enrich = |article: &Article| enricher.enrich(article);
+    let options = Options {
+        limits: Limits {
+            max_body_bytes: settings.pipeline.max_body_bytes,
+        },
+        include_body: settings.pipeline.include_body,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut failures = 0usize;
+    for path in files {
+        let (name, bytes) = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("reading stdin")?;
+            ("-".to_string(), bytes)
+        } else {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            (path.display().to_string(), bytes)
+        };
+        let is_jsonl = path
+            .extension()
+            .is_some_and(|e| e == "jsonl" || e == "ndjson");
+        for (line, article) in split_articles(&bytes, is_jsonl || name == "-") {
+            match process::process(Some(article), None, None, &enrich, options) {
+                Outcome::Enriched { record, .. } => {
+                    stdout.write_all(&record)?;
+                    stdout.write_all(b"\n")?;
+                }
+                Outcome::Rejected { rejection, .. } => {
+                    failures += 1;
+                    let place = line.map_or(name.clone(), |l| format!("{name}:{l}"));
+                    eprintln!("{place}: {} ({})", rejection, rejection.class());
+                }
+            }
+        }
+    }
+    stdout.flush()?;
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Splits input into articles: one per line when `by_line` and every non-blank line is a
+/// JSON object; else the whole input is one article. Yields (1-based line, bytes).
+fn split_articles(bytes: &[u8], by_line: bool) -> Vec<(Option<usize>, &[u8])> {
+    if by_line {
+        let lines: Vec<(usize, &[u8])> = bytes
+            .split(|b| *b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| !line.trim_ascii().is_empty())
+            .map(|(i, line)| (i + 1, line))
+            .collect();
+        if lines.len() > 1
+            && lines
+                .iter()
+                .all(|(_, line)| line.trim_ascii().starts_with(b"{"))
+        {
+            return lines.into_iter().map(|(i, line)| (Some(i), line)).collect();
+        }
+    }
+    vec![(None, bytes)]
+}

@@ -1,0 +1,157 @@
+//! Kafka clients: the only place librdkafka properties are set, and the callbacks
+//! (statistics, rebalances, logs) that feed [`Stats`] and tracing.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::producer::FutureProducer;
+use rdkafka::statistics::Statistics;
+use rdkafka::TopicPartitionList;
+
+use crate::config::KafkaSettings;
+use crate::stats::{bump, Stats};
+
+/// The consumer the pipeline reads articles from.
+pub type ArticleConsumer = rdkafka::consumer::StreamConsumer<WorkerContext>;
+
+/// How often librdkafka reports statistics (consumer lag) to [`WorkerContext`].
+const STATISTICS_INTERVAL_MS: &str = "5000";
+
+/// Callbacks shared by the worker's consumer and producer.
+#[derive(Clone)]
+pub struct WorkerContext {
+    stats: Arc<Stats>,
+    role: &'static str,
+}
+
+impl WorkerContext {
+    pub fn new(stats: Arc<Stats>, role: &'static str) -> WorkerContext {
+        WorkerContext { stats, role }
+    }
+}
+
+impl ClientContext for WorkerContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        let client = self.role;
+        match level {
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => {
+                tracing::error!(client, facility, "librdkafka: {message}")
+            }
+            RDKafkaLogLevel::Warning => tracing::warn!(client, facility, "librdkafka: {message}"),
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+                tracing::info!(client, facility, "librdkafka: {message}")
+            }
+            RDKafkaLogLevel::Debug => tracing::debug!(client, facility, "librdkafka: {message}"),
+        }
+    }
+
+    fn stats(&self, statistics: Statistics) {
+        if self.role != "consumer" {
+            return;
+        }
+        let lag: i64 = statistics
+            .topics
+            .values()
+            .flat_map(|topic| topic.partitions.iter())
+            .filter(|(partition, p)| **partition >= 0 && p.consumer_lag >= 0)
+            .map(|(_, p)| p.consumer_lag)
+            .sum();
+        self.stats.lag.store(lag, Ordering::Relaxed);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        let client = self.role;
+        tracing::warn!(client, error = %error, "Kafka client error: {reason}.");
+    }
+}
+
+impl ConsumerContext for WorkerContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(partitions) = rebalance {
+            // Commit what was stored for the partitions we lose; articles still in
+            // flight for them are redelivered to the new owner (at-least-once).
+            match consumer.commit_consumer_state(CommitMode::Sync) {
+                Ok(()) => tracing::info!(
+                    partitions = partitions.count(),
+                    "Committed stored offsets before partitions were revoked."
+                ),
+                Err(err) => tracing::debug!(
+                    error = %err,
+                    "Nothing committed before partitions were revoked."
+                ),
+            }
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        bump(&self.stats.rebalances);
+        match rebalance {
+            Rebalance::Assign(partitions) => tracing::info!(
+                partitions = %describe(partitions),
+                "Partitions assigned."
+            ),
+            Rebalance::Revoke(partitions) => tracing::info!(
+                partitions = %describe(partitions),
+                "Partitions revoked."
+            ),
+            Rebalance::Error(err) => tracing::warn!(error = %err, "Rebalance failed."),
+        }
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => tracing::debug!(offsets = %describe(offsets), "Offsets committed."),
+            Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
+            Err(err) => tracing::warn!(error = %err, "Offset commit failed."),
+        }
+    }
+}
+
+/// `topic[partition]@offset, ...` for logs.
+fn describe(list: &TopicPartitionList) -> String {
+    list.elements()
+        .iter()
+        .map(|e| format!("{}[{}]@{:?}", e.topic(), e.partition(), e.offset()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Builds the consumer: offsets are stored by the pipeline only, committed by librdkafka.
+pub fn consumer(settings: &KafkaSettings, stats: Arc<Stats>) -> KafkaResult<ArticleConsumer> {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &settings.brokers)
+        .set("group.id", &settings.group_id)
+        .set("enable.auto.commit", "true")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", settings.auto_offset_reset.as_str())
+        .set("statistics.interval.ms", STATISTICS_INTERVAL_MS)
+        .set("client.id", "news-enricher");
+    for (name, value) in &settings.consumer {
+        config.set(name, value);
+    }
+    config.create_with_context(WorkerContext::new(stats, "consumer"))
+}
+
+/// Builds the idempotent producer used for output records and dead letters.
+pub fn producer(
+    settings: &KafkaSettings,
+    stats: Arc<Stats>,
+) -> KafkaResult<FutureProducer<WorkerContext>> {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &settings.brokers)
+        .set("enable.idempotence", "true")
+        .set("client.id", "news-enricher");
+    for (name, value) in &settings.producer {
+        config.set(name, value);
+    }
+    config.create_with_context(WorkerContext::new(stats, "producer"))
+}

@@ -1,0 +1,434 @@
+//! The worker loop: consume -> process on the CPU pool -> produce -> store offset.
+//!
+//! Articles are processed concurrently (up to `pipeline.max_in_flight`) but finish
+//! in input order, so an offset is stored only when every earlier message of the
+//! same partition has been published or dead-lettered and acknowledged.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{FutureExt, StreamExt};
+use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders, OwnedMessage};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use crate::article::Article;
+use crate::config::Settings;
+use crate::dead_letter::{self, Rejection};
+use crate::decode::Limits;
+use crate::encode::SourcePosition;
+use crate::enrich::Enrichment;
+use crate::kafka::{self, WorkerContext};
+use crate::process::{self, Options, Outcome};
+use crate::stats::{bump, Stats};
+
+/// The worker cannot go on: it stops, and offsets not yet stored are redelivered.
+#[derive(Debug)]
+pub enum PipelineError {
+    /// A Kafka client could not be created or could not subscribe.
+    Client(KafkaError),
+    /// The CPU worker pool could not be started.
+    Pool(String),
+    /// A record could not be delivered even after librdkafka's retries.
+    Delivery { topic: String, error: KafkaError },
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::Client(err) => write!(f, "cannot set up the Kafka clients: {err}"),
+            PipelineError::Pool(err) => write!(f, "cannot start the enrichment threads: {err}"),
+            PipelineError::Delivery { topic, error } => {
+                write!(f, "cannot deliver a record to topic {topic}: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PipelineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PipelineError::Client(err) | PipelineError::Delivery { error: err, .. } => Some(err),
+            PipelineError::Pool(_) => None,
+        }
+    }
+}
+
+/// What one run of the worker did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub published: u64,
+    pub dead_lettered: u64,
+    /// Articles abandoned at the shutdown deadline; they are redelivered later.
+    pub abandoned: i64,
+}
+
+/// The enrichment function the pipeline calls on its CPU pool.
+pub type EnrichFn = dyn Fn(&Article) -> Enrichment + Send + Sync;
+
+/// Everything a message's future needs, shared by all of them.
+struct Shared {
+    producer: FutureProducer<WorkerContext>,
+    pool: rayon::ThreadPool,
+    enrich: Arc<EnrichFn>,
+    options: Options,
+    output_topic: String,
+    dead_letter_topic: String,
+    stats: Arc<Stats>,
+}
+
+/// How a message left the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Published,
+    DeadLettered,
+}
+
+/// Runs the worker until `shutdown` completes or a [`PipelineError`] stops it.
+///
+/// On shutdown, intake stops, in-flight articles are drained, the producer is
+/// flushed and stored offsets are committed, all within
+/// `pipeline.shutdown_deadline_secs`. Articles not finished by then are not
+/// committed and will be redelivered.
+pub async fn run(
+    settings: &Settings,
+    enrich: Arc<EnrichFn>,
+    stats: Arc<Stats>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Summary, PipelineError> {
+    let consumer =
+        kafka::consumer(&settings.kafka, stats.clone()).map_err(PipelineError::Client)?;
+    let producer =
+        kafka::producer(&settings.kafka, stats.clone()).map_err(PipelineError::Client)?;
+    consumer
+        .subscribe(&[settings.kafka.input_topic.as_str()])
+        .map_err(PipelineError::Client)?;
+    let threads = settings.pipeline.effective_worker_threads();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("enrich-{i}"))
+        .build()
+        .map_err(|err| PipelineError::Pool(err.to_string()))?;
+    let shared = Arc::new(Shared {
+        producer,
+        pool,
+        enrich,
+        options: Options {
+            limits: Limits {
+                max_body_bytes: settings.pipeline.max_body_bytes,
+            },
+            include_body: settings.pipeline.include_body,
+        },
+        output_topic: settings.kafka.output_topic.clone(),
+        dead_letter_topic: settings.kafka.dead_letter_topic.clone(),
+        stats: stats.clone(),
+    });
+    tracing::info!(
+        input = %settings.kafka.input_topic,
+        output = %settings.kafka.output_topic,
+        dead_letter = %settings.kafka.dead_letter_topic,
+        threads,
+        max_in_flight = settings.pipeline.max_in_flight,
+        "Worker started."
+    );
+
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("Shutdown requested; draining in-flight articles.");
+    }
+    .boxed()
+    .shared();
+    let deadline_secs = settings.pipeline.shutdown_deadline();
+    let deadline = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.await;
+            tokio::time::sleep(deadline_secs).await;
+        }
+    };
+    let started_drain = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown.await;
+            Instant::now()
+        }
+    }
+    .shared();
+    let progress = tokio::spawn(log_progress(
+        stats.clone(),
+        Duration::from_secs(settings.log.progress_interval_secs),
+    ));
+
+    let mut summary = Summary::default();
+    let outcome = {
+        let messages = consumer
+            .stream()
+            .take_until(shutdown.clone())
+            .filter_map(detach);
+        let finished = messages
+            .map(|message| handle(shared.clone(), message))
+            .buffered(settings.pipeline.max_in_flight);
+        tokio::pin!(finished);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                biased;
+                next = finished.next() => match next {
+                    None => break Ok(()),
+                    Some(Err(err)) => break Err(err),
+                    Some(Ok((position, fate))) => {
+                        match fate {
+                            Fate::Published => summary.published += 1,
+                            Fate::DeadLettered => summary.dead_lettered += 1,
+                        }
+                        if let Err(err) = consumer.store_offset(&position.topic, position.partition, position.offset) {
+                            // The partition was revoked meanwhile; its new owner redelivers.
+                            tracing::debug!(error = %err, topic = %position.topic, partition = position.partition, "Offset not stored.");
+                        }
+                    }
+                },
+                () = &mut deadline => {
+                    summary.abandoned = stats.in_flight.load(Ordering::Relaxed);
+                    tracing::warn!(abandoned = summary.abandoned, "Shutdown deadline passed; unfinished articles will be redelivered.");
+                    break Ok(());
+                }
+            }
+        }
+    };
+    progress.abort();
+
+    // Flush and commit within what is left of the deadline (or a full deadline
+    // when stopping on an error).
+    let spent = started_drain
+        .now_or_never()
+        .map_or(Duration::ZERO, |t| t.elapsed());
+    let remaining = deadline_secs
+        .saturating_sub(spent)
+        .max(Duration::from_millis(500));
+    if let Err(err) = shared.producer.flush(Timeout::After(remaining)) {
+        tracing::warn!(error = %err, "Producer flush did not finish.");
+    }
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) => tracing::info!("Stored offsets committed."),
+        Err(err) => tracing::debug!(error = %err, "Final commit had nothing to do or failed."),
+    }
+    tracing::info!(
+        published = summary.published,
+        dead_lettered = summary.dead_lettered,
+        abandoned = summary.abandoned,
+        "Worker stopped."
+    );
+    outcome.map(|()| summary)
+}
+
+/// Copies a consumed message out of librdkafka's buffer; logs and skips consumer errors.
+///
+/// A named function rather than a closure: closures here trip a higher-ranked
+/// lifetime limitation when the pipeline future is checked for `Send`.
+fn detach(
+    message: KafkaResult<BorrowedMessage<'_>>,
+) -> futures::future::Ready<Option<OwnedMessage>> {
+    futures::future::ready(match message {
+        Ok(message) => Some(message.detach()),
+        Err(err) => {
+            tracing::warn!(error = %err, "Consumer error; going on.");
+            None
+        }
+    })
+}
+
+/// One message: CPU work on the pool, then produce, then report its position.
+async fn handle(
+    shared: Arc<Shared>,
+    message: OwnedMessage,
+) -> Result<(SourcePosition, Fate), PipelineError> {
+    let position = SourcePosition {
+        topic: message.topic().to_string(),
+        partition: message.partition(),
+        offset: message.offset(),
+    };
+    let span = tracing::info_span!(
+        "article",
+        topic = %position.topic,
+        partition = position.partition,
+        offset = position.offset,
+        article_id = tracing::field::Empty,
+    );
+    bump(&shared.stats.consumed);
+    shared.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+    let result = process_and_publish(&shared, Arc::new(message), &position)
+        .instrument(span)
+        .await;
+    shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    result.map(|fate| (position, fate))
+}
+
+async fn process_and_publish(
+    shared: &Arc<Shared>,
+    message: Arc<OwnedMessage>,
+    position: &SourcePosition,
+) -> Result<Fate, PipelineError> {
+    let (sender, receiver) = oneshot::channel();
+    {
+        let job_shared = shared.clone();
+        let message = message.clone();
+        let position = position.clone();
+        let span = tracing::Span::current();
+        shared.pool.spawn(move || {
+            let _entered = span.enter();
+            let outcome = process::process(
+                message.payload(),
+                message.key(),
+                Some(&position),
+                job_shared.enrich.as_ref(),
+                job_shared.options,
+            );
+            // The receiver is gone only if the pipeline stopped; nothing to do then.
+            let _ = sender.send(outcome);
+        });
+    }
+    let outcome = match receiver.await {
+        Ok(outcome) => outcome,
+        // `process` catches panics, so the sender is never dropped unsent;
+        // should it happen anyway, the message is dead-lettered, not lost.
+        Err(_) => Outcome::Rejected {
+            article_id: None,
+            rejection: Rejection::EnrichmentPanic {
+                message: "the enrichment thread stopped without an answer".to_string(),
+            },
+        },
+    };
+    let rejection = match outcome {
+        Outcome::Enriched { article_id, record } => {
+            match send(
+                shared,
+                &shared.output_topic,
+                Some(article_id.as_bytes()),
+                Some(&record),
+                None,
+            )
+            .await
+            {
+                Ok(()) => {
+                    bump(&shared.stats.published);
+                    tracing::debug!("Article published.");
+                    return Ok(Fate::Published);
+                }
+                Err(error) if refused_for_itself(&error) => Rejection::OutputRefused {
+                    message: error.to_string(),
+                },
+                Err(error) => {
+                    return Err(PipelineError::Delivery {
+                        topic: shared.output_topic.clone(),
+                        error,
+                    })
+                }
+            }
+        }
+        Outcome::Rejected { rejection, .. } => rejection,
+    };
+    if matches!(rejection, Rejection::EnrichmentPanic { .. }) {
+        bump(&shared.stats.enrichment_panics);
+    }
+    tracing::warn!(
+        error_class = rejection.class(),
+        error = %rejection,
+        "Article dead-lettered."
+    );
+    let headers = dead_letter::headers(&rejection, position).into_iter().fold(
+        OwnedHeaders::new(),
+        |headers, (name, value)| {
+            headers.insert(Header {
+                key: name,
+                value: Some(value.as_bytes()),
+            })
+        },
+    );
+    send(
+        shared,
+        &shared.dead_letter_topic,
+        message.key(),
+        message.payload(),
+        Some(headers),
+    )
+    .await
+    .map_err(|error| PipelineError::Delivery {
+        topic: shared.dead_letter_topic.clone(),
+        error,
+    })?;
+    bump(&shared.stats.dead_lettered);
+    Ok(Fate::DeadLettered)
+}
+
+/// Sends one record and waits for the broker's acknowledgement.
+async fn send(
+    shared: &Shared,
+    topic: &str,
+    key: Option<&[u8]>,
+    payload: Option<&[u8]>,
+    headers: Option<OwnedHeaders>,
+) -> Result<(), KafkaError> {
+    let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic);
+    if let Some(key) = key {
+        record = record.key(key);
+    }
+    if let Some(payload) = payload {
+        record = record.payload(payload);
+    }
+    if let Some(headers) = headers {
+        record = record.headers(headers);
+    }
+    shared
+        .producer
+        .send(record, Timeout::Never)
+        .await
+        .map(|_| ())
+        .map_err(|(error, _)| error)
+}
+
+/// Whether the broker refused this record for what it is (too large, invalid),
+/// rather than because of the cluster's state: such a record is dead-lettered.
+fn refused_for_itself(error: &KafkaError) -> bool {
+    matches!(
+        error,
+        KafkaError::MessageProduction(
+            RDKafkaErrorCode::MessageSizeTooLarge
+                | RDKafkaErrorCode::InvalidMessageSize
+                | RDKafkaErrorCode::InvalidMessage
+                | RDKafkaErrorCode::InvalidRecord
+        )
+    )
+}
+
+/// Logs rate, in-flight and lag every `interval` (never when it is zero).
+async fn log_progress(stats: Arc<Stats>, interval: Duration) {
+    if interval.is_zero() {
+        return;
+    }
+    let mut ticker = tokio::time::interval(interval);
+    ticker.tick().await;
+    let mut last = stats.snapshot();
+    loop {
+        ticker.tick().await;
+        let now = stats.snapshot();
+        let done = (now.published + now.dead_lettered) - (last.published + last.dead_lettered);
+        tracing::info!(
+            rate_per_s = done as f64 / interval.as_secs_f64(),
+            in_flight = now.in_flight,
+            lag = now.lag,
+            consumed = now.consumed,
+            published = now.published,
+            dead_lettered = now.dead_lettered,
+            "Progress."
+        );
+        last = now;
+    }
+}
