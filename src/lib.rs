@@ -12,9 +12,11 @@
 //! - [`dead_letter`]: what a rejected message becomes, with the headers naming why.
 //!
 //! Around them: [`article`] (the decoded input), [`stats`] (counters),
-//! [`telemetry`] (logs) and [`demo`] (the worker against a mock cluster).
+//! [`telemetry`] (logs), [`demo`] (the worker against a mock cluster) and
+//! [`bench`] (throughput measurements).
 
 pub mod article;
+pub mod bench;
 pub mod config;
 pub mod dead_letter;
 pub mod decode;

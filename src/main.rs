@@ -14,7 +14,7 @@ use news_enricher::decode::Limits;
 use news_enricher::enrich::Enricher;
 use news_enricher::process::{self, Options, Outcome};
 use news_enricher::stats::Stats;
-use news_enricher::{demo, encode, pipeline, telemetry};
+use news_enricher::{bench, demo, encode, pipeline, telemetry};
 
 /// Streaming enrichment for news: entities, quotes and events from Kafka to Kafka.
 #[derive(Parser)]
@@ -46,6 +46,27 @@ enum Command {
     Schema,
     /// Print the effective settings, secrets masked, after validating them.
     CheckConfig,
+    /// Measure throughput (a benchmark, not a test).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The worker's own overhead through the broker in `kafka.brokers`: articles with an
+    /// enrichment that does nothing, in fresh topics.
+    Pipeline {
+        #[arg(long, default_value_t = 200_000)]
+        articles: u64,
+        /// Size of each article in bytes.
+        #[arg(long, default_value_t = 5_000)]
+        size: usize,
+        #[arg(long, default_value_t = 6)]
+        partitions: i32,
+        /// Print one JSON object instead of a sentence.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -78,6 +99,32 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::init(&settings.log);
             telemetry::log_panics();
             runtime()?.block_on(run_worker(settings))
+        }
+        Command::Bench(BenchCommand::Pipeline {
+            articles,
+            size,
+            partitions,
+            json,
+        }) => {
+            telemetry::init(&settings.log);
+            let report = runtime()?
+                .block_on(bench::pipeline(settings, articles, size, partitions))
+                .context("bench pipeline")?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "{} articles of {} bytes over {} partitions: {:.0} articles/s ({:.1} MB/s) steady, {:.1} s in all with the group join; input loaded at {:.0} articles/s",
+                    report.articles,
+                    report.article_bytes,
+                    report.partitions,
+                    report.articles_per_s,
+                    report.mb_per_s,
+                    report.seconds_total,
+                    report.produce_per_s
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
             telemetry::init(&settings.log);
