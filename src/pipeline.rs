@@ -37,6 +37,8 @@ pub enum PipelineError {
     Client(KafkaError),
     /// The CPU worker pool could not be started.
     Pool(String),
+    /// A configured topic does not exist on the cluster.
+    MissingTopic { topic: String },
     /// A record could not be delivered even after librdkafka's retries.
     Delivery { topic: String, error: KafkaError },
 }
@@ -46,6 +48,10 @@ impl fmt::Display for PipelineError {
         match self {
             PipelineError::Client(err) => write!(f, "cannot set up the Kafka clients: {err}"),
             PipelineError::Pool(err) => write!(f, "cannot start the enrichment threads: {err}"),
+            PipelineError::MissingTopic { topic } => write!(
+                f,
+                "topic {topic} does not exist; create it (the worker does not create topics)"
+            ),
             PipelineError::Delivery { topic, error } => {
                 write!(f, "cannot deliver a record to topic {topic}: {error}")
             }
@@ -57,7 +63,7 @@ impl std::error::Error for PipelineError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             PipelineError::Client(err) | PipelineError::Delivery { error: err, .. } => Some(err),
-            PipelineError::Pool(_) => None,
+            PipelineError::Pool(_) | PipelineError::MissingTopic { .. } => None,
         }
     }
 }
@@ -104,10 +110,22 @@ pub async fn run(
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Summary, PipelineError> {
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("Shutdown requested; draining in-flight articles.");
+    }
+    .boxed()
+    .shared();
     let consumer =
         kafka::consumer(&settings.kafka, stats.clone()).map_err(PipelineError::Client)?;
     let producer =
         kafka::producer(&settings.kafka, stats.clone()).map_err(PipelineError::Client)?;
+    let k = &settings.kafka;
+    let topics = [&k.input_topic, &k.output_topic, &k.dead_letter_topic];
+    tokio::select! {
+        checked = check_topics(&producer, topics.map(String::clone)) => checked?,
+        () = shutdown.clone() => return Ok(Summary::default()),
+    }
     consumer
         .subscribe(&[settings.kafka.input_topic.as_str()])
         .map_err(PipelineError::Client)?;
@@ -140,12 +158,6 @@ pub async fn run(
         "Worker started."
     );
 
-    let shutdown = async move {
-        shutdown.await;
-        tracing::info!("Shutdown requested; draining in-flight articles.");
-    }
-    .boxed()
-    .shared();
     let deadline_secs = settings.pipeline.shutdown_deadline();
     let deadline = {
         let shutdown = shutdown.clone();
@@ -227,6 +239,49 @@ pub async fn run(
         "Worker stopped."
     );
     outcome.map(|()| summary)
+}
+
+/// Waits until the cluster answers, then checks that every topic exists.
+///
+/// An unreachable cluster is retried (it may still be starting); a missing topic is a
+/// configuration error and stops the worker at once.
+async fn check_topics(
+    producer: &FutureProducer<WorkerContext>,
+    topics: [String; 3],
+) -> Result<(), PipelineError> {
+    const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+    const RETRY_AFTER: Duration = Duration::from_secs(5);
+    loop {
+        let client = producer.clone();
+        let metadata = tokio::task::spawn_blocking(move || {
+            client.client().fetch_metadata(None, METADATA_TIMEOUT)
+        })
+        .await;
+        match metadata {
+            Ok(Ok(metadata)) => {
+                for topic in topics {
+                    let known = metadata.topics().iter().any(|t| {
+                        t.name() == topic && t.error().is_none() && !t.partitions().is_empty()
+                    });
+                    if !known {
+                        return Err(PipelineError::MissingTopic { topic });
+                    }
+                }
+                return Ok(());
+            }
+            Ok(Err(err)) => tracing::warn!(
+                error = %err,
+                retry_in_s = RETRY_AFTER.as_secs(),
+                "Kafka cluster not reachable yet; retrying."
+            ),
+            Err(err) => {
+                return Err(PipelineError::Pool(format!(
+                    "metadata lookup stopped: {err}"
+                )))
+            }
+        }
+        tokio::time::sleep(RETRY_AFTER).await;
+    }
 }
 
 /// Copies a consumed message out of librdkafka's buffer; logs and skips consumer errors.

@@ -374,3 +374,24 @@ fn sigterm_drains_in_flight_work_and_commits_it() {
         "work in flight at the signal was finished and published"
     );
 }
+
+#[test]
+fn a_missing_output_topic_stops_the_worker_with_its_name() {
+    let brokers = require_broker!();
+    let topics = Topics::create(&brokers, "missing", 1);
+    let mut env = topics.worker_env(&brokers);
+    env.push((
+        "NEWS_ENRICHER__KAFKA__OUTPUT_TOPIC".into(),
+        "no-such-topic-here".into(),
+    ));
+    let dir = temp_dir("missing");
+    let mut worker = Worker::start(&env, &dir.join("worker.log"));
+    let exited = wait_until(Duration::from_secs(30), || {
+        matches!(worker.child.try_wait(), Ok(Some(_)))
+    });
+    assert!(exited, "the worker must stop, not hang");
+    let status = worker.child.wait().expect("status");
+    assert!(!status.success());
+    let log = worker.log_text();
+    assert!(log.contains("no-such-topic-here"), "{log}");
+}
