@@ -61,7 +61,7 @@ mod tests {
     fn english_news_is_english() {
         let lang = detect(
             "Russian and American diplomats met in Istanbul on Thursday to discuss \
-             the normalisation of relations between the two countries."
+             the normalisation of relations between the two countries.",
         );
         assert_eq!(lang.code, "eng");
         assert!(lang.reliable);
@@ -71,7 +71,7 @@ mod tests {
     fn german_news_is_not_english() {
         let lang = detect(
             "Russische und amerikanische Diplomaten haben sich am Donnerstag in Istanbul \
-             getroffen, um über die Normalisierung der Beziehungen zu sprechen."
+             getroffen, um über die Normalisierung der Beziehungen zu sprechen.",
         );
         assert_eq!(lang.code, "deu");
         assert!(!lang.is_english());
