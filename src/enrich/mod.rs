@@ -8,6 +8,7 @@ pub mod entities;
 pub mod events;
 pub mod language;
 pub mod quotes;
+pub mod tagger;
 pub mod text;
 
 use serde::Serialize;
