@@ -7,3 +7,5 @@
 
 pub mod article;
 pub mod enrich;
+pub mod eval;
+pub mod train;

@@ -275,12 +275,6 @@ fn char_at(s: &str, i: usize) -> Option<char> {
     s.get(i..).and_then(|r| r.chars().next())
 }
 
-/// The char ending right before byte `i`.
-#[inline]
-fn char_before(s: &str, i: usize) -> Option<char> {
-    s.get(..i).and_then(|r| r.chars().next_back())
-}
-
 #[inline]
 fn is_combining(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
@@ -549,9 +543,10 @@ fn scan_token(s: &str, i: usize) -> (usize, TokenKind, u8) {
                 }
                 (e, TokenKind::Punct, 0)
             }
+            // "'s" is a token even after a space (pre-tokenized text: "Putin 's").
             b'\'' => match clitic_end(s, i, 1) {
-                Some(e) if i > 0 && !b[i - 1].is_ascii_whitespace() => (e, TokenKind::Word, 0),
-                _ => (i + 1, TokenKind::Punct, 0),
+                Some(e) => (e, TokenKind::Word, 0),
+                None => (i + 1, TokenKind::Punct, 0),
             },
             b'!' | b'?' | b',' | b';' | b':' | b'"' | b'(' | b')' | b'[' | b']' | b'{' | b'}' => {
                 (i + 1, TokenKind::Punct, 0)
@@ -576,9 +571,7 @@ fn scan_token(s: &str, i: usize) -> (usize, TokenKind, u8) {
     }
     if ch == '\u{2019}' {
         if let Some(e) = clitic_end(s, i, len) {
-            if char_before(s, i).is_some_and(|p| !p.is_whitespace()) {
-                return (e, TokenKind::Word, 0);
-            }
+            return (e, TokenKind::Word, 0);
         }
     }
     let kind = if is_punct_char(ch) {
@@ -746,8 +739,10 @@ fn tok_str<'a>(s: &'a str, t: &Token) -> &'a str {
 }
 
 fn is_terminal(s: &str, t: &Token) -> bool {
-    t.kind == TokenKind::Punct && matches!(tok_str(s, t), "." | "!" | "?" | "\u{2026}")
-        || (t.kind == TokenKind::Punct && tok_str(s, t).starts_with("..."))
+    t.kind == TokenKind::Punct && {
+        let w = tok_str(s, t);
+        matches!(w, "." | "!" | "?" | "\u{2026}") || w.starts_with("...")
+    }
 }
 
 /// Closing quotes and brackets that stay with the sentence they follow.
@@ -865,11 +860,13 @@ fn split_sentences(s: &str, toks: &[Token], first: usize) -> Vec<Segment> {
             i = j;
             continue;
         }
-        if t.flags & ABBREV_MAY_END != 0 && i + 1 < n && toks[i + 1].flags & PARAGRAPH_BEFORE == 0 {
-            if SENTENCE_STARTERS.contains(&tok_str(s, &toks[i + 1])) {
-                push(&mut out, start, i + 1);
-                start = i + 1;
-            }
+        if t.flags & ABBREV_MAY_END != 0
+            && i + 1 < n
+            && toks[i + 1].flags & PARAGRAPH_BEFORE == 0
+            && SENTENCE_STARTERS.contains(&tok_str(s, &toks[i + 1]))
+        {
+            push(&mut out, start, i + 1);
+            start = i + 1;
         }
         i += 1;
     }
