@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::enrich::gazetteer::Gazetteer;
-use crate::enrich::ner::{self, CaseStats, Featurizer, Recognizer, LABELS, N_CTX};
+use crate::enrich::ner::{self, CaseStats, Doc, Featurizer, History, Recognizer, LABELS, N_CTX};
 use crate::enrich::tagger::{Features, ModelError, Rng, Trainer};
 use crate::enrich::text::analyse;
 use crate::eval::conll::{self, ConllError, Tag};
@@ -136,10 +136,17 @@ fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrainError> {
     Ok(())
 }
 
-/// One training segment: features and gold label indices.
+/// One training segment: where it starts, its features and gold label indices.
 struct Example {
+    start: usize,
     feats: Features,
     gold: Vec<u16>,
+}
+
+/// One training document: its token attributes and its segments, in order.
+struct DocExamples {
+    doc: Doc,
+    segments: Vec<Example>,
 }
 
 /// Projects CoNLL tags onto our tokens: a token starting a CoNLL token takes its tag, a later
@@ -207,23 +214,33 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
     // Features of every segment.
     let mut examples = Vec::new();
     let mut tokens = 0;
+    let mut n_segments = 0;
     for r in &rebuilt {
         let text = analyse(&r.body);
         let gold_all = project(&r.spans, &r.tags, &text);
         let doc = featurizer.doc(&text);
+        let mut segments = Vec::new();
         for seg in doc.segments() {
             let mut feats = Features::new(N_CTX);
             featurizer.features(&doc, seg.clone(), &mut feats);
             let mut gold = gold_all[seg.clone()].to_vec();
             repair_bio(&mut gold);
             tokens += gold.len();
-            examples.push(Example { feats, gold });
+            segments.push(Example {
+                start: seg.start,
+                feats,
+                gold,
+            });
         }
+        n_segments += segments.len();
+        examples.push(DocExamples { doc, segments });
     }
-    if examples.is_empty() {
+    if tokens == 0 {
         return Err(TrainError::Empty);
     }
 
+    // Documents in a shuffled order each epoch; segments in order within a document, so the
+    // document-level history features see what decoding will see.
     let mut trainer = Trainer::new(ner::label_set(), N_CTX);
     let mut rng = Rng::new(opts.seed);
     let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -232,7 +249,12 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
         rng.shuffle(&mut order);
         let mut errors = 0;
         for &i in &order {
-            errors += trainer.train_sequence(&examples[i].feats, &examples[i].gold);
+            let d = &examples[i];
+            let mut history = History::new(&d.doc);
+            for seg in &d.segments {
+                history.set_segment(seg.start);
+                errors += trainer.train_sequence_dynamic(&seg.feats, &mut history, &seg.gold);
+            }
         }
         epoch_errors.push(errors as f64 / tokens as f64);
     }
@@ -246,7 +268,7 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
     std::fs::write(out, &bytes).map_err(io_err(out))?;
     Ok(TrainReport {
         documents: docs.len(),
-        segments: examples.len(),
+        segments: n_segments,
         tokens,
         unlabeled_texts: unlabeled.len(),
         priors: n_priors,

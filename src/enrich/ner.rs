@@ -18,7 +18,7 @@ use std::ops::Range;
 use super::entities::EntityKind;
 use super::gazetteer::{hash_lowered, lower_hash, may_start, GazKind, GazTag, Gazetteer};
 use super::tagger::{
-    combine, hash_bytes, Features, HashKeyMap, LabelSet, ModelError, Reader, Tagger,
+    combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader, Tagger,
 };
 use super::text::{Text, TokenKind};
 
@@ -397,6 +397,8 @@ const T_SHORT_M1_LOWER: u64 = tpl(26);
 const T_HEADLINE_SHAPE: u64 = tpl(27);
 const T_CASE_M1: u64 = tpl(28);
 const T_CASE_P1: u64 = tpl(29);
+const T_HIST: u64 = tpl(30);
+const T_HIST_ANY: u64 = tpl(31);
 const BOS: u64 = tpl(1000);
 const EOS: u64 = tpl(1001);
 
@@ -602,6 +604,78 @@ fn mark_run(doc: &mut HashKeyMap<u8>, attrs: &[Attr], run: Range<usize>) {
             DOC_RUN_INNER
         };
         *doc.entry(attrs[i].lower).or_default() |= f;
+    }
+}
+
+/// Document-level memory of the labels already given to each capitalised word, as dynamic
+/// features ("Putin" after "Vladimir Putin"): the majority label so far, and each type seen.
+#[derive(Debug)]
+pub struct History<'d> {
+    doc: &'d Doc,
+    seg_start: usize,
+    /// Per lower-cased word: counts of PER, ORG, LOC, MISC, O.
+    seen: HashKeyMap<[u16; 5]>,
+}
+
+impl<'d> History<'d> {
+    pub fn new(doc: &'d Doc) -> History<'d> {
+        History {
+            doc,
+            seg_start: 0,
+            seen: HashKeyMap::default(),
+        }
+    }
+
+    /// Token indices passed to the tagger are relative to this segment start.
+    pub fn set_segment(&mut self, start: usize) {
+        self.seg_start = start;
+    }
+
+    fn attr(&self, i: usize) -> Option<&'d Attr> {
+        let a = self.doc.attrs.get(self.seg_start + i)?;
+        let capitalised = a.case == Case::Cap.code()
+            || a.case == Case::Upper.code()
+            || a.case == Case::Mixed.code();
+        capitalised.then_some(a)
+    }
+}
+
+impl Dynamic for History<'_> {
+    fn keys(&mut self, i: usize, out: &mut Vec<u64>) {
+        let Some(a) = self.attr(i) else {
+            return;
+        };
+        let Some(c) = self.seen.get(&a.lower) else {
+            return;
+        };
+        let mut best = 0;
+        for t in 1..5 {
+            if c[t] > c[best] {
+                best = t;
+            }
+        }
+        let ctx = a.case << 4 | u64::from(a.initial) << 8 | u64::from(a.headline) << 9;
+        out.push(combine(T_HIST, best as u64 | ctx));
+        for (t, &n) in c.iter().enumerate() {
+            if n > 0 {
+                out.push(combine(T_HIST_ANY, t as u64 | a.case << 4));
+            }
+        }
+    }
+
+    fn observe(&mut self, i: usize, label: u16) {
+        let Some(a) = self.attr(i) else {
+            return;
+        };
+        let t = if label == 0 {
+            4
+        } else {
+            (label as usize - 1) / 2
+        };
+        let e = self.seen.entry(a.lower).or_default();
+        if let Some(x) = e.get_mut(t) {
+            *x = x.saturating_add(1);
+        }
     }
 }
 
@@ -860,11 +934,14 @@ impl Recognizer {
             labels: Vec::new(),
         };
         let mut out = Vec::new();
+        let mut history = History::new(&doc);
         for seg in doc.segments() {
             scratch.feats.clear();
             self.featurizer
                 .features(&doc, seg.clone(), &mut scratch.feats);
-            self.tagger.tag(&scratch.feats, &mut scratch.labels);
+            history.set_segment(seg.start);
+            self.tagger
+                .tag_dynamic(&scratch.feats, &mut history, &mut scratch.labels);
             let mut open: Option<(usize, ConllType)> = None;
             for (k, &l) in scratch.labels.iter().enumerate() {
                 let i = seg.start + k;

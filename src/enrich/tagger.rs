@@ -258,6 +258,23 @@ impl Features {
     }
 }
 
+/// Features that depend on decisions made outside the current token's window, such as what
+/// the same word was tagged earlier in the document. The tagger asks for the keys of token `i`
+/// right before scoring it and reports the label it chose right after.
+pub trait Dynamic {
+    fn keys(&mut self, i: usize, out: &mut Vec<u64>);
+    fn observe(&mut self, i: usize, label: u16);
+}
+
+/// No dynamic features.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoDynamic;
+
+impl Dynamic for NoDynamic {
+    fn keys(&mut self, _: usize, _: &mut Vec<u64>) {}
+    fn observe(&mut self, _: usize, _: u16) {}
+}
+
 const T_PREV: u64 = 0x5052_4556_0000_0001;
 const T_PREV2: u64 = 0x5052_4556_0000_0002;
 const T_CTX: u64 = 0x5052_4556_0000_0100;
@@ -314,6 +331,8 @@ struct WeightTable {
     slots: Vec<i16>,
     stride: usize,
     shift: u32,
+    /// Slot count - 1.
+    mask: usize,
     /// Sorted keys and rows as stored, for saving.
     n_rows: usize,
 }
@@ -372,15 +391,34 @@ impl WeightTable {
             slots,
             stride,
             shift,
+            mask,
             n_rows: rows.len(),
         }
     }
 
+    /// The home slot of a key.
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (nonzero(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The key stored in slot `s` (0 when empty).
+    #[inline]
+    fn key_at(&self, s: usize) -> u64 {
+        let base = s * self.stride;
+        parts_key(&self.slots[base..base + 4])
+    }
+
     #[inline]
     fn add(&self, key: u64, scores: &mut [i32]) {
+        self.add_from(self.home(key), key, scores);
+    }
+
+    /// Adds the row of `key` (if stored) to `scores`, probing from slot `s`.
+    #[inline]
+    fn add_from(&self, mut s: usize, key: u64, scores: &mut [i32]) {
         let key = nonzero(key);
-        let mask = (self.slots.len() / self.stride) - 1;
-        let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        let mask = self.mask;
         loop {
             let base = s * self.stride;
             let slot = &self.slots[base..base + self.stride];
@@ -437,24 +475,48 @@ impl Tagger {
 
     /// Tags one sequence greedily, left to right; `out` receives one label index per token.
     pub fn tag(&self, feats: &Features, out: &mut Vec<u16>) {
+        self.tag_dynamic(feats, &mut NoDynamic, out);
+    }
+
+    /// Like [`Tagger::tag`], with dynamic features.
+    pub fn tag_dynamic(&self, feats: &Features, dynamic: &mut impl Dynamic, out: &mut Vec<u16>) {
         out.clear();
+        let mut dyn_keys = Vec::new();
         let n_labels = self.labels.len();
-        let mut scores = [0i32; 64];
-        let mut heap;
-        let scores: &mut [i32] = if n_labels <= 64 {
-            &mut scores[..n_labels]
-        } else {
-            heap = vec![0i32; n_labels];
-            &mut heap
-        };
+        let n = feats.len();
+        // Static scores first, in two passes: the first only reads each key's home slot, with
+        // no branch on what it finds, so the memory loads overlap; the second then probes
+        // (now from cache) and adds the rows.
+        let homes: Vec<(usize, u64)> = feats
+            .keys
+            .iter()
+            .map(|&k| {
+                let s = self.table.home(k);
+                (s, self.table.key_at(s))
+            })
+            .collect();
+        let mut stat = vec![0i32; n * n_labels];
+        let mut j = 0;
+        for (i, scores) in stat.chunks_exact_mut(n_labels).enumerate() {
+            let end = feats.ends[i] as usize;
+            while j < end {
+                let (s, found) = homes[j];
+                if found != 0 {
+                    self.table.add_from(s, feats.keys[j], scores);
+                }
+                j += 1;
+            }
+        }
         let (mut p1, mut p2) = (START, START);
-        for i in 0..feats.len() {
-            scores.iter_mut().for_each(|s| *s = 0);
-            for &k in feats.token(i) {
+        for (i, scores) in stat.chunks_exact_mut(n_labels).enumerate() {
+            history_keys(feats, i, p1, p2, |k| self.table.add(k, scores));
+            dyn_keys.clear();
+            dynamic.keys(i, &mut dyn_keys);
+            for &k in &dyn_keys {
                 self.table.add(k, scores);
             }
-            history_keys(feats, i, p1, p2, |k| self.table.add(k, scores));
             let best = argmax_allowed(scores, self.labels.allowed_row(p1));
+            dynamic.observe(i, best);
             out.push(best);
             p2 = p1;
             p1 = best;
@@ -646,6 +708,17 @@ impl Trainer {
     /// Trains on one sequence (`gold` holds one label index per token); returns the number of
     /// tokens it got wrong before updating.
     pub fn train_sequence(&mut self, feats: &Features, gold: &[u16]) -> usize {
+        self.train_sequence_dynamic(feats, &mut NoDynamic, gold)
+    }
+
+    /// Like [`Trainer::train_sequence`], with dynamic features (fed the predicted labels, as at
+    /// decoding time).
+    pub fn train_sequence_dynamic(
+        &mut self,
+        feats: &Features,
+        dynamic: &mut impl Dynamic,
+        gold: &[u16],
+    ) -> usize {
         let n_labels = self.labels.len();
         let mut scores = vec![0f32; n_labels];
         let (mut p1, mut p2) = (START, START);
@@ -656,6 +729,7 @@ impl Trainer {
             self.keys.extend_from_slice(feats.token(i));
             let mut keys = std::mem::take(&mut self.keys);
             history_keys(feats, i, p1, p2, |k| keys.push(k));
+            dynamic.keys(i, &mut keys);
             for &k in &keys {
                 self.score(k, &mut scores);
             }
@@ -667,6 +741,7 @@ impl Trainer {
                     self.update(k, guess as usize, -1.0);
                 }
             }
+            dynamic.observe(i, guess);
             self.keys = keys;
             self.steps += 1;
             p2 = p1;
