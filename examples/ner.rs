@@ -103,15 +103,17 @@ fn run(args: &[String]) -> Result<(), String> {
                 tokens += t.tokens().len();
             }
             let text_secs = start.elapsed().as_secs_f64();
-            let rounds = 3;
-            let start = Instant::now();
+            // The best of several rounds: the machine is shared, and contention only slows.
+            let rounds: usize = std::env::var("NER_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+            let mut secs = f64::MAX;
             for _ in 0..rounds {
+                let start = Instant::now();
                 for d in &docs {
                     let t = analyse(d);
                     entities += rec.recognize(&t).len();
                 }
+                secs = secs.min(start.elapsed().as_secs_f64());
             }
-            let secs = start.elapsed().as_secs_f64() / rounds as f64;
             println!(
                 "{} documents, {} words, {} tokens, {} entities",
                 docs.len(),

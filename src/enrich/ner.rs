@@ -922,6 +922,10 @@ impl Recognizer {
         self.lexicon_fingerprint == self.featurizer.gazetteer.fingerprint()
     }
 
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
     pub fn tagger(&self) -> &Tagger {
         &self.tagger
     }

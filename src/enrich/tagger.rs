@@ -248,7 +248,8 @@ impl Features {
         self.n_ctx
     }
 
-    fn token(&self, i: usize) -> &[u64] {
+    /// The static keys of token `i`.
+    pub fn token(&self, i: usize) -> &[u64] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.keys[start..self.ends[i] as usize]
     }
@@ -329,10 +330,15 @@ fn argmax_allowed_f(scores: &[f32], allowed: &[bool], gold_tiebreak: Option<usiz
 #[derive(Debug, Clone)]
 struct WeightTable {
     slots: Vec<i16>,
+    /// Where slot 0 starts in `slots` (so that slots are 32-byte aligned).
+    offset: usize,
+    /// Slot size in `i16`: the key and the row, rounded up to 32 bytes.
     stride: usize,
-    shift: u32,
-    /// Slot count - 1.
-    mask: usize,
+    n_slots: usize,
+    /// A blocked Bloom filter of the stored keys (two bits in one word per key), small enough
+    /// to stay in cache: most absent keys are rejected without touching the slots.
+    bloom: Vec<u64>,
+    n_labels: usize,
     /// Sorted keys and rows as stored, for saving.
     n_rows: usize,
 }
@@ -367,61 +373,85 @@ fn nonzero(key: u64) -> u64 {
 
 impl WeightTable {
     fn build(rows: &[(u64, Vec<i16>)], n_labels: usize) -> WeightTable {
-        let want = (rows.len() * 3 / 2).max(16);
-        let bits = usize::BITS - (want - 1).leading_zeros();
-        let n_slots = 1usize << bits;
-        let stride = 4 + n_labels;
-        let mut slots = vec![0i16; n_slots * stride];
-        let shift = 64 - bits;
-        let mask = n_slots - 1;
+        // Load factor about 0.7; the slot count need not be a power of two.
+        let n_slots = (rows.len() * 10 / 7 + 1).max(16);
+        let stride = (4 + n_labels).next_multiple_of(16);
+        let mut slots = vec![0i16; n_slots * stride + 16];
+        // Align slot 0 to 32 bytes so that no slot straddles two cache lines.
+        let misalign = (slots.as_ptr() as usize) % 32;
+        let offset = ((32 - misalign) % 32) / 2;
+        let bloom_words = (rows.len() / 4).max(1).next_power_of_two();
+        let mut table = WeightTable {
+            slots: Vec::new(),
+            offset,
+            n_labels,
+            stride,
+            n_slots,
+            bloom: vec![0u64; bloom_words],
+            n_rows: rows.len(),
+        };
         for (key, row) in rows {
             let key = nonzero(*key);
-            let mut s = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+            let (w, bits) = table.bloom_bits(key);
+            table.bloom[w] |= bits;
+            let mut s = table.home(key);
             loop {
-                let base = s * stride;
+                let base = offset + s * stride;
                 if parts_key(&slots[base..base + 4]) == 0 {
                     slots[base..base + 4].copy_from_slice(&key_parts(key));
-                    slots[base + 4..base + stride].copy_from_slice(row);
+                    slots[base + 4..base + 4 + n_labels].copy_from_slice(row);
                     break;
                 }
-                s = (s + 1) & mask;
+                s = if s + 1 == n_slots { 0 } else { s + 1 };
             }
         }
-        WeightTable {
-            slots,
-            stride,
-            shift,
-            mask,
-            n_rows: rows.len(),
-        }
+        table.slots = slots;
+        table
     }
 
     /// The home slot of a key.
     #[inline]
     fn home(&self, key: u64) -> usize {
-        (nonzero(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        let h = nonzero(key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((u128::from(h) * self.n_slots as u128) >> 64) as usize
+    }
+
+    /// The Bloom word index and bits of a key.
+    #[inline]
+    fn bloom_bits(&self, key: u64) -> (usize, u64) {
+        let h = combine(key, 0xb100_f11e);
+        let w = (h as usize) & (self.bloom.len() - 1);
+        (w, (1u64 << ((h >> 40) & 63)) | (1u64 << ((h >> 52) & 63)))
+    }
+
+    /// False when the key is certainly absent.
+    #[inline]
+    fn may_contain(&self, key: u64) -> bool {
+        let (w, bits) = self.bloom_bits(nonzero(key));
+        self.bloom[w] & bits == bits
     }
 
     /// The key stored in slot `s` (0 when empty).
     #[inline]
     fn key_at(&self, s: usize) -> u64 {
-        let base = s * self.stride;
+        let base = self.offset + s * self.stride;
         parts_key(&self.slots[base..base + 4])
     }
 
     #[inline]
     fn add(&self, key: u64, scores: &mut [i32]) {
-        self.add_from(self.home(key), key, scores);
+        if self.may_contain(key) {
+            self.add_from(self.home(key), key, scores);
+        }
     }
 
     /// Adds the row of `key` (if stored) to `scores`, probing from slot `s`.
     #[inline]
     fn add_from(&self, mut s: usize, key: u64, scores: &mut [i32]) {
         let key = nonzero(key);
-        let mask = self.mask;
         loop {
-            let base = s * self.stride;
-            let slot = &self.slots[base..base + self.stride];
+            let base = self.offset + s * self.stride;
+            let slot = &self.slots[base..base + 4 + self.n_labels];
             let k = parts_key(&slot[..4]);
             if k == key {
                 for (acc, w) in scores.iter_mut().zip(&slot[4..]) {
@@ -432,16 +462,42 @@ impl WeightTable {
             if k == 0 {
                 return;
             }
-            s = (s + 1) & mask;
+            s = if s + 1 == self.n_slots { 0 } else { s + 1 };
+        }
+    }
+
+    /// [`WeightTable::add_from`] for a table whose stride is `4 + LANES`: fixed-size rows that
+    /// the compiler vectorizes (padding lanes hold zeros).
+    #[inline]
+    fn add_lanes<const LANES: usize>(&self, mut s: usize, key: u64, scores: &mut [i32; LANES]) {
+        let key = nonzero(key);
+        loop {
+            let base = self.offset + s * self.stride;
+            let Some(slot) = self.slots.get(base..base + 4 + LANES) else {
+                return;
+            };
+            let k = parts_key(&slot[..4]);
+            if k == key {
+                if let Ok(row) = <&[i16; LANES]>::try_from(&slot[4..]) {
+                    for l in 0..LANES {
+                        scores[l] += i32::from(row[l]);
+                    }
+                }
+                return;
+            }
+            if k == 0 {
+                return;
+            }
+            s = if s + 1 == self.n_slots { 0 } else { s + 1 };
         }
     }
 
     fn rows(&self) -> Vec<(u64, Vec<i16>)> {
         let mut out = Vec::with_capacity(self.n_rows);
-        for slot in self.slots.chunks_exact(self.stride) {
+        for slot in self.slots[self.offset..].chunks_exact(self.stride) {
             let k = parts_key(&slot[..4]);
             if k != 0 {
-                out.push((k, slot[4..].to_vec()));
+                out.push((k, slot[4..4 + self.n_labels].to_vec()));
             }
         }
         out.sort_unstable_by_key(|r| r.0);
@@ -468,6 +524,13 @@ impl Tagger {
         self.n_ctx
     }
 
+    /// Whether the model has a weight row for `key`.
+    pub fn has_feature(&self, key: u64) -> bool {
+        let mut probe = vec![0i32; self.labels.len()];
+        self.table.add(key, &mut probe);
+        probe.iter().any(|&x| x != 0)
+    }
+
     /// How many weight rows the model holds.
     pub fn n_rows(&self) -> usize {
         self.table.n_rows
@@ -480,42 +543,92 @@ impl Tagger {
 
     /// Like [`Tagger::tag`], with dynamic features.
     pub fn tag_dynamic(&self, feats: &Features, dynamic: &mut impl Dynamic, out: &mut Vec<u16>) {
+        match self.table.stride {
+            16 => self.tag_lanes::<12>(feats, dynamic, out),
+            32 => self.tag_lanes::<28>(feats, dynamic, out),
+            64 => self.tag_lanes::<60>(feats, dynamic, out),
+            _ => self.tag_slices(feats, dynamic, out),
+        }
+    }
+
+    /// Tagging with fixed-size score rows of `LANES` (the table stride minus the key).
+    fn tag_lanes<const LANES: usize>(
+        &self,
+        feats: &Features,
+        dynamic: &mut impl Dynamic,
+        out: &mut Vec<u16>,
+    ) {
         out.clear();
+        let n_labels = self.labels.len().min(LANES);
         let mut dyn_keys = Vec::new();
-        let n_labels = self.labels.len();
-        let n = feats.len();
         // Static scores first, in two passes: the first only reads each key's home slot, with
         // no branch on what it finds, so the memory loads overlap; the second then probes
         // (now from cache) and adds the rows.
-        let homes: Vec<(usize, u64)> = feats
+        let homes: Vec<usize> = feats
             .keys
             .iter()
             .map(|&k| {
-                let s = self.table.home(k);
-                (s, self.table.key_at(s))
+                if self.table.may_contain(k) {
+                    let s = self.table.home(k);
+                    if self.table.key_at(s) != 0 {
+                        return s;
+                    }
+                }
+                usize::MAX
             })
             .collect();
-        let mut stat = vec![0i32; n * n_labels];
+        let mut stat = vec![[0i32; LANES]; feats.len()];
         let mut j = 0;
-        for (i, scores) in stat.chunks_exact_mut(n_labels).enumerate() {
-            let end = feats.ends[i] as usize;
+        for (scores, &end) in stat.iter_mut().zip(&feats.ends) {
+            let end = end as usize;
             while j < end {
-                let (s, found) = homes[j];
-                if found != 0 {
-                    self.table.add_from(s, feats.keys[j], scores);
+                if homes[j] != usize::MAX {
+                    self.table.add_lanes(homes[j], feats.keys[j], scores);
                 }
                 j += 1;
             }
         }
         let (mut p1, mut p2) = (START, START);
-        for (i, scores) in stat.chunks_exact_mut(n_labels).enumerate() {
-            history_keys(feats, i, p1, p2, |k| self.table.add(k, scores));
+        for (i, scores) in stat.iter_mut().enumerate() {
+            history_keys(feats, i, p1, p2, |k| {
+                if self.table.may_contain(k) {
+                    self.table.add_lanes(self.table.home(k), k, scores);
+                }
+            });
             dyn_keys.clear();
             dynamic.keys(i, &mut dyn_keys);
             for &k in &dyn_keys {
-                self.table.add(k, scores);
+                if self.table.may_contain(k) {
+                    self.table.add_lanes(self.table.home(k), k, scores);
+                }
             }
-            let best = argmax_allowed(scores, self.labels.allowed_row(p1));
+            let best = argmax_allowed(&scores[..n_labels], self.labels.allowed_row(p1));
+            dynamic.observe(i, best);
+            out.push(best);
+            p2 = p1;
+            p1 = best;
+        }
+    }
+
+    /// Tagging for any number of labels (slower: rows of run-time length).
+    fn tag_slices(&self, feats: &Features, dynamic: &mut impl Dynamic, out: &mut Vec<u16>) {
+        out.clear();
+        let n_labels = self.labels.len();
+        let mut dyn_keys = Vec::new();
+        let mut scores = vec![0i32; n_labels];
+        let (mut p1, mut p2) = (START, START);
+        for i in 0..feats.len() {
+            scores.iter_mut().for_each(|s| *s = 0);
+            for &k in feats.token(i) {
+                self.table.add(k, &mut scores);
+            }
+            history_keys(feats, i, p1, p2, |k| self.table.add(k, &mut scores));
+            dyn_keys.clear();
+            dynamic.keys(i, &mut dyn_keys);
+            for &k in &dyn_keys {
+                self.table.add(k, &mut scores);
+            }
+            let best = argmax_allowed(&scores, self.labels.allowed_row(p1));
             dynamic.observe(i, best);
             out.push(best);
             p2 = p1;
