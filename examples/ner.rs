@@ -71,6 +71,10 @@ fn run(args: &[String]) -> Result<(), String> {
             let errs: Vec<String> = r.epoch_errors.iter().map(|e| format!("{:.4}", e)).collect();
             println!("epoch token error rates: {}", errs.join(" "));
             println!(
+                "vocabulary {} words, clustered in {:.1} s",
+                r.vocabulary, r.cluster_seconds
+            );
+            println!(
                 "{} rows, {} bytes written to {} in {:.1} s",
                 r.rows, r.model_bytes, args[2], r.seconds
             );

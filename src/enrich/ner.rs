@@ -26,7 +26,7 @@ use super::text::{Text, TokenKind};
 static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/ner.bin");
 
 const MAGIC: &[u8; 4] = b"NERM";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 
 /// The tagger's labels, CoNLL style.
 pub const LABELS: [&str; 9] = [
@@ -170,6 +170,9 @@ struct Attr {
     prior: Prior,
     gaz: GazTag,
     doc: u8,
+    /// Word clusters (fine, coarse), 0 when the word is not in the vocabulary.
+    cluster: u64,
+    cluster2: u64,
     initial: bool,
     headline: bool,
 }
@@ -398,15 +401,68 @@ const T_HEADLINE_SHAPE: u64 = tpl(27);
 const T_CASE_M1: u64 = tpl(28);
 const T_CASE_P1: u64 = tpl(29);
 const T_HIST: u64 = tpl(30);
+const T_CLUSTER: u64 = tpl(32);
+const T_CLUSTER2: u64 = tpl(33);
+const T_CLUSTER_M1: u64 = tpl(34);
+const T_CLUSTER_P1: u64 = tpl(35);
 const T_HIST_ANY: u64 = tpl(31);
 const BOS: u64 = tpl(1000);
 const EOS: u64 = tpl(1001);
+
+/// Words known from unlabelled text, with their clusters (fine class in the low 16 bits,
+/// coarse class in the high 16 bits, each stored + 1).
+#[derive(Debug, Clone, Default)]
+pub struct Vocab {
+    words: Vec<String>,
+    clusters: Vec<u32>,
+    index: HashKeyMap<u32>,
+}
+
+impl Vocab {
+    pub fn new(words: Vec<String>, clusters: Vec<u32>) -> Vocab {
+        let mut index = HashKeyMap::default();
+        for (i, w) in words.iter().enumerate() {
+            index.insert(form_hash(w), i as u32);
+        }
+        Vocab {
+            words,
+            clusters,
+            index,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    fn clusters_of(&self, form: u64) -> (u64, u64) {
+        match self
+            .index
+            .get(&form)
+            .and_then(|&i| self.clusters.get(i as usize))
+        {
+            Some(&c) => (u64::from(c & 0xffff), u64::from(c >> 16)),
+            None => (0, 0),
+        }
+    }
+}
+
+/// The hash of a token's normalised form (case kept).
+#[inline]
+fn form_hash(norm: &str) -> u64 {
+    hash_bytes(3, norm.as_bytes())
+}
 
 /// Turns texts into tagger features. Holds the lexicons and the corpus-derived tables.
 #[derive(Debug, Clone)]
 pub struct Featurizer {
     gazetteer: Gazetteer,
     priors: HashKeyMap<Prior>,
+    vocab: Vocab,
 }
 
 /// A text's per-token attributes and its segments, ready for [`Featurizer::features`].
@@ -423,8 +479,12 @@ impl Doc {
 }
 
 impl Featurizer {
-    pub fn new(gazetteer: Gazetteer, priors: HashKeyMap<Prior>) -> Featurizer {
-        Featurizer { gazetteer, priors }
+    pub fn new(gazetteer: Gazetteer, priors: HashKeyMap<Prior>, vocab: Vocab) -> Featurizer {
+        Featurizer {
+            gazetteer,
+            priors,
+            vocab,
+        }
     }
 
     pub fn gazetteer(&self) -> &Gazetteer {
@@ -443,7 +503,8 @@ impl Featurizer {
             let norm = text.norm(i);
             lowercase_into(norm, &mut lower);
             a.lower = hash_lowered(&lower);
-            a.form = hash_bytes(3, norm.as_bytes());
+            a.form = form_hash(norm);
+            (a.cluster, a.cluster2) = self.vocab.clusters_of(a.form);
             let (shape, short) = shapes(norm);
             a.shape = shape;
             a.short = short;
@@ -571,6 +632,10 @@ impl Featurizer {
             if t.headline {
                 out.push(combine(T_HEADLINE_SHAPE, combine(t.shape, t.lower)));
             }
+            out.push(combine(T_CLUSTER, t.cluster));
+            out.push(combine(T_CLUSTER2, t.cluster2));
+            out.push(combine(T_CLUSTER_M1, m1.map_or(u64::MAX, |x| x.cluster)));
+            out.push(combine(T_CLUSTER_P1, p1.map_or(u64::MAX, |x| x.cluster)));
             out.end_token(&[t.lower, sh0]);
         }
     }
@@ -860,10 +925,20 @@ impl Recognizer {
             let v = r.u8()?;
             priors.insert(k, v);
         }
+        let n = r.u32()? as usize;
+        let mut words = Vec::with_capacity(n);
+        let mut clusters = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = r.u8()? as usize;
+            let w = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| ModelError::Corrupt("vocabulary word is not UTF-8"))?;
+            words.push(w.to_string());
+            clusters.push(r.u32()?);
+        }
         let (tagger, _) = Tagger::from_bytes(r.0)?;
         Recognizer::new(
             tagger,
-            Featurizer::new(gazetteer, priors),
+            Featurizer::new(gazetteer, priors, Vocab::new(words, clusters)),
             lexicon_fingerprint,
         )
     }
@@ -895,7 +970,8 @@ impl Recognizer {
     }
 
     /// Serialises the model: magic `NERM`, version, lexicon fingerprint, the case-prior table
-    /// (count, then key `u64` + value `u8`, ascending), then the tagger.
+    /// (count, then key `u64` + value `u8`, ascending), the vocabulary (count, then `u8` length,
+    /// UTF-8 word, `u32` clusters), then the tagger.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
@@ -912,6 +988,16 @@ impl Recognizer {
         for (k, v) in priors {
             out.extend_from_slice(&k.to_le_bytes());
             out.push(v);
+        }
+        let vocab = &self.featurizer.vocab;
+        let kept: Vec<usize> = (0..vocab.words.len())
+            .filter(|&i| vocab.words[i].len() <= 255)
+            .collect();
+        out.extend_from_slice(&(kept.len() as u32).to_le_bytes());
+        for i in kept {
+            out.push(vocab.words[i].len() as u8);
+            out.extend_from_slice(vocab.words[i].as_bytes());
+            out.extend_from_slice(&vocab.clusters.get(i).copied().unwrap_or(0).to_le_bytes());
         }
         out.extend_from_slice(&self.tagger.to_bytes());
         out

@@ -4,12 +4,18 @@
 //! Unlabelled text (BBC corpus folders of `.txt`, UD `.conllu` files' `# text =` lines, and the
 //! CoNLL training text itself) gives the case-prior table: how each word is usually capitalised.
 
+pub mod clusters;
+
+use clusters::Corpus;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::enrich::gazetteer::Gazetteer;
-use crate::enrich::ner::{self, CaseStats, Doc, Featurizer, History, Recognizer, LABELS, N_CTX};
+use crate::enrich::ner::{
+    self, segments, CaseStats, Doc, Featurizer, History, Recognizer, Vocab, LABELS, N_CTX,
+};
 use crate::enrich::tagger::{Features, ModelError, Rng, Trainer};
 use crate::enrich::text::analyse;
 use crate::eval::conll::{self, ConllError, Tag};
@@ -25,6 +31,12 @@ pub struct TrainOptions {
     pub unlabeled: Vec<PathBuf>,
     /// Minimum count for a word to get a case prior.
     pub prior_min_count: u32,
+    /// Minimum count for a word to get a cluster.
+    pub cluster_min_count: u64,
+    /// Fine and coarse cluster counts (0 disables clusters).
+    pub clusters: (usize, usize),
+    /// Passes of the exchange algorithm.
+    pub cluster_passes: usize,
 }
 
 impl Default for TrainOptions {
@@ -35,6 +47,9 @@ impl Default for TrainOptions {
             prune: 0.05,
             unlabeled: Vec::new(),
             prior_min_count: 2,
+            cluster_min_count: 3,
+            clusters: (256, 64),
+            cluster_passes: 6,
         }
     }
 }
@@ -47,6 +62,8 @@ pub struct TrainReport {
     pub tokens: usize,
     pub unlabeled_texts: usize,
     pub priors: usize,
+    pub vocabulary: usize,
+    pub cluster_seconds: f64,
     /// Token error rate on the training data during each epoch.
     pub epoch_errors: Vec<f64>,
     pub rows: usize,
@@ -207,9 +224,42 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
     }
     let priors = stats.finish(opts.prior_min_count);
     let n_priors = priors.len();
+
+    // Word clusters from the same text.
+    let cluster_start = Instant::now();
+    let mut corpus = Corpus::default();
+    for body in unlabeled
+        .iter()
+        .map(String::as_str)
+        .chain(rebuilt.iter().map(|r| r.body.as_str()))
+    {
+        let text = analyse(body);
+        for seg in segments(&text) {
+            corpus.add_sentence(seg.map(|i| text.norm(i)));
+        }
+    }
+    let vocab = if opts.clusters.0 == 0 {
+        Vocab::default()
+    } else {
+        let fine = corpus.cluster(opts.cluster_min_count, opts.clusters.0, opts.cluster_passes);
+        let coarse = corpus.cluster(
+            opts.cluster_min_count,
+            opts.clusters.1.max(2),
+            opts.cluster_passes,
+        );
+        let packed = fine
+            .classes
+            .iter()
+            .zip(&coarse.classes)
+            .map(|(&f, &c)| (u32::from(f) + 1) | (u32::from(c) + 1) << 16)
+            .collect();
+        Vocab::new(fine.words, packed)
+    };
+    let n_vocab = vocab.len();
+    let cluster_seconds = cluster_start.elapsed().as_secs_f64();
     let gazetteer = Gazetteer::embedded();
     let fingerprint = gazetteer.fingerprint();
-    let featurizer = Featurizer::new(gazetteer, priors);
+    let featurizer = Featurizer::new(gazetteer, priors, vocab);
 
     // Features of every segment.
     let mut examples = Vec::new();
@@ -272,6 +322,8 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
         tokens,
         unlabeled_texts: unlabeled.len(),
         priors: n_priors,
+        vocabulary: n_vocab,
+        cluster_seconds,
         epoch_errors,
         rows,
         model_bytes: bytes.len(),
