@@ -1,5 +1,5 @@
 //! Temporary NER driver until the CLI has `train ner` / `eval ner`:
-//! `ner train CONLL OUT [--unlabeled PATH]...`, `ner eval CONLL [MODEL]`, `ner bench DIR [MODEL]`.
+//! `ner train CONLL OUT [--unlabeled PATH]...`, `ner eval CONLL [MODEL] [--no-fusion]`, `ner bench DIR [MODEL]`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,7 +81,12 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("eval") if args.len() >= 2 => {
-            let rec = load(args.get(2))?;
+            let plain = args.iter().any(|a| a == "--no-fusion");
+            let model = args.get(2).filter(|a| !a.starts_with("--"));
+            let mut rec = load(model)?;
+            if plain {
+                rec = rec.without_fusion();
+            }
             if !rec.lexicons_match_model() {
                 eprintln!("warning: the model was trained with other lexicons; retrain it");
             }
@@ -133,7 +138,7 @@ fn run(args: &[String]) -> Result<(), String> {
             );
             Ok(())
         }
-        _ => Err("usage: ner train CONLL OUT [--unlabeled PATH]... [--epochs N] [--prune X] | ner eval CONLL [MODEL] | ner bench DIR [MODEL]".into()),
+        _ => Err("usage: ner train CONLL OUT [--unlabeled PATH]... [--epochs N] [--prune X] | ner eval CONLL [MODEL] [--no-fusion] | ner bench DIR [MODEL]".into()),
     }
 }
 

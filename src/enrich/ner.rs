@@ -173,6 +173,8 @@ struct Attr {
     /// Word clusters (fine, coarse), 0 when the word is not in the vocabulary.
     cluster: u64,
     cluster2: u64,
+    /// The vocabulary index when the word's own features are fused into precomputed blocks.
+    fused: Option<u32>,
     initial: bool,
     headline: bool,
 }
@@ -439,12 +441,8 @@ impl Vocab {
         self.words.is_empty()
     }
 
-    fn clusters_of(&self, form: u64) -> (u64, u64) {
-        match self
-            .index
-            .get(&form)
-            .and_then(|&i| self.clusters.get(i as usize))
-        {
+    fn clusters_at(&self, w: u32) -> (u64, u64) {
+        match self.clusters.get(w as usize) {
             Some(&c) => (u64::from(c & 0xffff), u64::from(c >> 16)),
             None => (0, 0),
         }
@@ -463,6 +461,54 @@ pub struct Featurizer {
     gazetteer: Gazetteer,
     priors: HashKeyMap<Prior>,
     vocab: Vocab,
+    fused: Option<Fused>,
+}
+
+/// Which precomputed block of a vocabulary word: its own features, or its contribution to a
+/// neighbour's features (as the word before, two before, after, two after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Own = 0,
+    AsPrev = 1,
+    AsPrev2 = 2,
+    AsNext = 3,
+    AsNext2 = 4,
+}
+
+const BLOCKS: usize = 5;
+
+/// Lists the keys of one word-level block.
+type KeyFn = fn(&Attr, &mut Features);
+
+/// Precomputed weight sums for vocabulary words: every feature that depends only on one word
+/// (its form, shape, affixes, cluster, and the same word seen from a neighbour) summed once at
+/// load time, so tagging a known word reads one block instead of a dozen table rows.
+/// Only used outside headlines, where those features are exactly functions of the word.
+#[derive(Debug, Clone)]
+struct Fused {
+    n_labels: usize,
+    /// `BLOCKS × n_labels` weights per vocabulary word.
+    blocks: Vec<i16>,
+    /// Per vocabulary word: whether its blocks fit in `i16` (else it is scored row by row).
+    ok: Vec<bool>,
+    /// Per vocabulary word: its lower-case hash, shapes and prior.
+    info: Vec<WordInfo>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct WordInfo {
+    lower: u64,
+    short: u64,
+    shape: u64,
+    prior: Prior,
+}
+
+impl Fused {
+    #[inline]
+    fn block(&self, word: u32, b: Block) -> &[i16] {
+        let start = (word as usize * BLOCKS + b as usize) * self.n_labels;
+        &self.blocks[start..start + self.n_labels]
+    }
 }
 
 /// A text's per-token attributes and its segments, ready for [`Featurizer::features`].
@@ -484,6 +530,7 @@ impl Featurizer {
             gazetteer,
             priors,
             vocab,
+            fused: None,
         }
     }
 
@@ -491,47 +538,115 @@ impl Featurizer {
         &self.gazetteer
     }
 
+    /// Precomputes the word-level blocks of every vocabulary word from a trained tagger.
+    fn fuse(&mut self, tagger: &Tagger) {
+        let n_labels = tagger.labels().len();
+        let v = self.vocab.words.len();
+        let mut blocks = vec![0i16; v * BLOCKS * n_labels];
+        let mut ok = vec![true; v];
+        let mut info = Vec::with_capacity(v);
+        let mut lower = String::new();
+        let mut keys = Features::new(N_CTX);
+        for (w, word) in self.vocab.words.iter().enumerate() {
+            lowercase_into(word, &mut lower);
+            let mut a = Attr {
+                lower: hash_lowered(&lower),
+                form: form_hash(word),
+                ..Attr::default()
+            };
+            (a.shape, a.short) = shapes(word);
+            [a.pre2, a.pre3, a.suf2, a.suf3, a.suf4] = affixes(&lower);
+            (a.cluster, a.cluster2) = self.vocab.clusters_at(w as u32);
+            a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
+            info.push(WordInfo {
+                lower: a.lower,
+                short: a.short,
+                shape: a.shape,
+                prior: a.prior,
+            });
+            let fill: [(Block, KeyFn); BLOCKS] = [
+                (Block::Own, own_keys),
+                (Block::AsPrev, |x, o| as_prev_keys(Some(x), o)),
+                (Block::AsPrev2, |x, o| as_prev2_keys(Some(x), o)),
+                (Block::AsNext, |x, o| as_next_keys(Some(x), o)),
+                (Block::AsNext2, |x, o| as_next2_keys(Some(x), o)),
+            ];
+            for (b, f) in fill {
+                keys.clear();
+                f(&a, &mut keys);
+                keys.end_token(&[]);
+                let sums = tagger.sum_rows(keys.token(0));
+                let start = (w * BLOCKS + b as usize) * n_labels;
+                for (dst, &x) in blocks[start..start + n_labels].iter_mut().zip(&sums) {
+                    match i16::try_from(x) {
+                        Ok(x) => *dst = x,
+                        Err(_) => ok[w] = false,
+                    }
+                }
+            }
+        }
+        self.fused = Some(Fused {
+            n_labels,
+            blocks,
+            ok,
+            info,
+        });
+    }
+
     /// Computes every token's attributes (once per text; features then combine them).
     pub fn doc(&self, text: &Text) -> Doc {
         let n = text.tokens().len();
         let mut attrs = vec![Attr::default(); n];
         let segments = segments(text);
+        for seg in &segments {
+            let headline = is_headline(text, seg.clone());
+            for i in seg.clone() {
+                attrs[i].headline = headline;
+                attrs[i].initial = i == seg.start || is_opener(text.token_text(i - 1));
+            }
+        }
         let mut lower = String::new();
         let mut cases = Vec::with_capacity(n);
         for (i, a) in attrs.iter_mut().enumerate() {
             let tok = &text.tokens()[i];
             let norm = text.norm(i);
-            lowercase_into(norm, &mut lower);
-            a.lower = hash_lowered(&lower);
             a.form = form_hash(norm);
-            (a.cluster, a.cluster2) = self.vocab.clusters_of(a.form);
-            let (shape, short) = shapes(norm);
-            a.shape = shape;
-            a.short = short;
-            let [p2, p3, s2, s3, s4] = affixes(&lower);
-            a.pre2 = p2;
-            a.pre3 = p3;
-            a.suf2 = s2;
-            a.suf3 = s3;
-            a.suf4 = s4;
+            let word = self.vocab.index.get(&a.form).copied();
+            if let Some(w) = word {
+                (a.cluster, a.cluster2) = self.vocab.clusters_at(w);
+            }
             let case = Case::of(tok.kind(), norm);
             cases.push(case);
             a.case = case.code();
-            a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
+            let fast = match (&self.fused, word) {
+                (Some(f), Some(w)) if !a.headline && f.ok[w as usize] => {
+                    let info = &f.info[w as usize];
+                    a.lower = info.lower;
+                    a.short = info.short;
+                    a.shape = info.shape;
+                    a.prior = info.prior;
+                    a.fused = Some(w);
+                    true
+                }
+                _ => false,
+            };
+            if !fast {
+                lowercase_into(norm, &mut lower);
+                a.lower = hash_lowered(&lower);
+                (a.shape, a.short) = shapes(norm);
+                [a.pre2, a.pre3, a.suf2, a.suf3, a.suf4] = affixes(&lower);
+                a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
+            }
         }
-        // Segment-level flags and document-level evidence.
+        // Document-level evidence.
         let mut doc: HashKeyMap<u8> = HashKeyMap::default();
         for seg in &segments {
-            let headline = is_headline(text, seg.clone());
+            if attrs[seg.start].headline {
+                continue;
+            }
             let mut run = 0usize;
             for i in seg.clone() {
-                let initial = i == seg.start || is_opener(text.token_text(i - 1));
-                attrs[i].initial = initial;
-                attrs[i].headline = headline;
                 let case = cases[i];
-                if headline {
-                    continue;
-                }
                 if case.is_capitalised() {
                     run += 1;
                 } else {
@@ -542,11 +657,11 @@ impl Featurizer {
                 }
                 if case == Case::Lower {
                     *doc.entry(attrs[i].lower).or_default() |= DOC_LOWER;
-                } else if case.is_capitalised() && !initial {
+                } else if case.is_capitalised() && !attrs[i].initial {
                     *doc.entry(attrs[i].lower).or_default() |= DOC_CAP;
                 }
             }
-            if !headline && run >= 2 {
+            if run >= 2 {
                 mark_run(&mut doc, &attrs, seg.end - run..seg.end);
             }
         }
@@ -565,8 +680,30 @@ impl Featurizer {
 
     /// Appends the features of one segment's tokens to `out`.
     pub fn features(&self, doc: &Doc, seg: Range<usize>, out: &mut Features) {
+        self.features_fused(doc, seg, out, None);
+    }
+
+    /// Like [`Featurizer::features`]; with `pre`, the features of vocabulary words are added
+    /// to `pre` (`n_labels` scores per token of the segment) from their precomputed blocks
+    /// instead of being listed (same scores, far fewer table reads).
+    fn features_fused(
+        &self,
+        doc: &Doc,
+        seg: Range<usize>,
+        out: &mut Features,
+        mut pre: Option<&mut Vec<i32>>,
+    ) {
         let a = &doc.attrs;
         let (s, e) = (seg.start, seg.end);
+        let fused = match (&self.fused, pre.as_deref_mut()) {
+            (Some(f), Some(p)) => {
+                p.clear();
+                p.resize((e - s) * f.n_labels, 0);
+                Some(f)
+            }
+            _ => None,
+        };
+        let mut pre = pre;
         for i in seg {
             let t = &a[i];
             let m1 = (i > s).then(|| &a[i - 1]);
@@ -578,33 +715,46 @@ impl Featurizer {
             let hl = u64::from(t.headline);
             let init = u64::from(t.initial);
 
-            out.push(T_BIAS);
-            out.push(combine(T_LOWER, t.lower));
-            if !t.headline {
-                out.push(combine(T_FORM, t.form));
+            // Word-level features: from blocks when fused, else key by key.
+            let mut fused_add = |x: Option<&Attr>, b: Block| -> bool {
+                if let (Some(f), Some(w), Some(p)) =
+                    (fused, x.and_then(|x| x.fused), pre.as_deref_mut())
+                {
+                    let row = &mut p[(i - s) * f.n_labels..(i - s + 1) * f.n_labels];
+                    for (acc, v) in row.iter_mut().zip(f.block(w, b)) {
+                        *acc += i32::from(*v);
+                    }
+                    true
+                } else {
+                    false
+                }
+            };
+            if !fused_add(Some(t), Block::Own) {
+                own_keys(t, out);
             }
-            out.push(combine(T_LOWER_M1, low(m1, BOS)));
-            out.push(combine(T_LOWER_P1, low(p1, EOS)));
-            out.push(combine(T_LOWER_M2, low(m2, BOS)));
-            out.push(combine(T_LOWER_P2, low(p2, EOS)));
+            if !fused_add(m1, Block::AsPrev) {
+                as_prev_keys(m1, out);
+            }
+            if !fused_add(m2, Block::AsPrev2) {
+                as_prev2_keys(m2, out);
+            }
+            if !fused_add(p1, Block::AsNext) {
+                as_next_keys(p1, out);
+            }
+            if !fused_add(p2, Block::AsNext2) {
+                as_next2_keys(p2, out);
+            }
+
+            out.push(T_BIAS);
             out.push(combine(T_BI_M, combine(low(m1, BOS), t.lower)));
             out.push(combine(T_BI_P, combine(t.lower, low(p1, EOS))));
             let sh0 = eff_short(t);
-            out.push(combine(T_SHAPE, eff_shape(t)));
-            out.push(combine(T_SHORT, sh0));
-            out.push(combine(T_SHORT_M1, short(m1, BOS)));
-            out.push(combine(T_SHORT_P1, short(p1, EOS)));
             out.push(combine(
                 T_SHORT_3,
                 combine(combine(short(m1, BOS), sh0), short(p1, EOS)),
             ));
             out.push(combine(T_LOWER_SHORT_P1, combine(t.lower, short(p1, EOS))));
             out.push(combine(T_SHORT_M1_LOWER, combine(short(m1, BOS), t.lower)));
-            out.push(combine(T_PRE2, t.pre2));
-            out.push(combine(T_PRE3, t.pre3));
-            out.push(combine(T_SUF2, t.suf2));
-            out.push(combine(T_SUF3, t.suf3));
-            out.push(combine(T_SUF4, t.suf4));
             let case_pat = t.case | init << 4 | hl << 5 | u64::from(t.prior) << 6;
             out.push(combine(T_CASE, case_pat));
             out.push(combine(
@@ -632,13 +782,47 @@ impl Featurizer {
             if t.headline {
                 out.push(combine(T_HEADLINE_SHAPE, combine(t.shape, t.lower)));
             }
-            out.push(combine(T_CLUSTER, t.cluster));
-            out.push(combine(T_CLUSTER2, t.cluster2));
-            out.push(combine(T_CLUSTER_M1, m1.map_or(u64::MAX, |x| x.cluster)));
-            out.push(combine(T_CLUSTER_P1, p1.map_or(u64::MAX, |x| x.cluster)));
             out.end_token(&[t.lower, sh0]);
         }
     }
+}
+
+/// Features of a word itself (fusable: functions of the word alone outside headlines).
+fn own_keys(t: &Attr, out: &mut Features) {
+    out.push(combine(T_LOWER, t.lower));
+    if !t.headline {
+        out.push(combine(T_FORM, t.form));
+    }
+    out.push(combine(T_SHAPE, eff_shape(t)));
+    out.push(combine(T_SHORT, eff_short(t)));
+    out.push(combine(T_PRE2, t.pre2));
+    out.push(combine(T_PRE3, t.pre3));
+    out.push(combine(T_SUF2, t.suf2));
+    out.push(combine(T_SUF3, t.suf3));
+    out.push(combine(T_SUF4, t.suf4));
+    out.push(combine(T_CLUSTER, t.cluster));
+    out.push(combine(T_CLUSTER2, t.cluster2));
+}
+
+/// Features the previous word gives a token (`None`: the segment start).
+fn as_prev_keys(x: Option<&Attr>, out: &mut Features) {
+    out.push(combine(T_LOWER_M1, x.map_or(BOS, |x| x.lower)));
+    out.push(combine(T_SHORT_M1, x.map_or(BOS, eff_short)));
+    out.push(combine(T_CLUSTER_M1, x.map_or(u64::MAX, |x| x.cluster)));
+}
+
+fn as_prev2_keys(x: Option<&Attr>, out: &mut Features) {
+    out.push(combine(T_LOWER_M2, x.map_or(BOS, |x| x.lower)));
+}
+
+fn as_next_keys(x: Option<&Attr>, out: &mut Features) {
+    out.push(combine(T_LOWER_P1, x.map_or(EOS, |x| x.lower)));
+    out.push(combine(T_SHORT_P1, x.map_or(EOS, eff_short)));
+    out.push(combine(T_CLUSTER_P1, x.map_or(u64::MAX, |x| x.cluster)));
+}
+
+fn as_next2_keys(x: Option<&Attr>, out: &mut Features) {
+    out.push(combine(T_LOWER_P2, x.map_or(EOS, |x| x.lower)));
 }
 
 /// In ALL-CAPS headlines the written shape says nothing: use how the word is usually written.
@@ -898,6 +1082,7 @@ pub struct Recognizer {
 struct Scratch {
     feats: Features,
     labels: Vec<u16>,
+    pre: Vec<i32>,
 }
 
 impl Recognizer {
@@ -961,6 +1146,8 @@ impl Recognizer {
                 Some((b == "B", ConllType::parse(t)?))
             })
             .collect();
+        let mut featurizer = featurizer;
+        featurizer.fuse(&tagger);
         Ok(Recognizer {
             featurizer,
             tagger,
@@ -1003,6 +1190,13 @@ impl Recognizer {
         out
     }
 
+    /// The same recognizer scoring every feature row by row (no precomputed word blocks);
+    /// it must give exactly the same spans, and exists to check that.
+    pub fn without_fusion(mut self) -> Recognizer {
+        self.featurizer.fused = None;
+        self
+    }
+
     /// Whether the model was trained with the lexicons it now uses (retrain when not).
     pub fn lexicons_match_model(&self) -> bool {
         self.lexicon_fingerprint == self.featurizer.gazetteer.fingerprint()
@@ -1022,16 +1216,26 @@ impl Recognizer {
         let mut scratch = Scratch {
             feats: Features::new(N_CTX),
             labels: Vec::new(),
+            pre: Vec::new(),
         };
         let mut out = Vec::new();
         let mut history = History::new(&doc);
         for seg in doc.segments() {
             scratch.feats.clear();
-            self.featurizer
-                .features(&doc, seg.clone(), &mut scratch.feats);
+            self.featurizer.features_fused(
+                &doc,
+                seg.clone(),
+                &mut scratch.feats,
+                Some(&mut scratch.pre),
+            );
             history.set_segment(seg.start);
+            let pre = self
+                .featurizer
+                .fused
+                .as_ref()
+                .map(|_| scratch.pre.as_slice());
             self.tagger
-                .tag_dynamic(&scratch.feats, &mut history, &mut scratch.labels);
+                .tag_with(&scratch.feats, pre, &mut history, &mut scratch.labels);
             let mut open: Option<(usize, ConllType)> = None;
             for (k, &l) in scratch.labels.iter().enumerate() {
                 let i = seg.start + k;
@@ -1109,4 +1313,92 @@ impl Recognizer {
 /// Builds an untrained-shape recognizer for tests and training: the label set it expects.
 pub fn label_set() -> LabelSet {
     LabelSet::new(LABELS.iter().map(|s| s.to_string()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::text::analyse;
+
+    const SAMPLE: &str = "MOSCOW (Reuters) - President Vladimir Putin told the Federal Security \
+Service on Thursday that talks with the Trump administration in Istanbul gave grounds for hope.\n\n\
+Russian and American diplomats met in Turkey. Putin said the United States and Russia would \
+discuss embassies in Washington and Moscow, according to the Kremlin.\n\n\
+EU REJECTS GERMAN CALL TO BOYCOTT BRITISH LAMB\n\n\
+The European Commission said on Thursday it disagreed with German advice to consumers.";
+
+    fn recognizer() -> Recognizer {
+        match Recognizer::load_embedded() {
+            Ok(r) => r,
+            Err(e) => panic!("embedded model does not load: {e}"),
+        }
+    }
+
+    fn spans(r: &Recognizer, body: &str) -> Vec<(String, EntityKind)> {
+        let t = analyse(body);
+        r.recognize(&t)
+            .into_iter()
+            .map(|s| (body[s.start..s.end].to_string(), s.kind))
+            .collect()
+    }
+
+    #[test]
+    fn embedded_model_loads_and_matches_the_lexicons() {
+        let r = recognizer();
+        assert!(r.tagger().n_rows() > 1000);
+        assert!(
+            r.lexicons_match_model(),
+            "lexicon/*.tsv changed since models/ner.bin was trained: retrain it \
+             (cargo run --release --example ner -- train ../shared/train/conll2003/train.txt models/ner.bin)"
+        );
+    }
+
+    #[test]
+    fn finds_and_types_entities() {
+        let got = spans(&recognizer(), SAMPLE);
+        let has = |text: &str, kind: EntityKind| got.iter().any(|(t, k)| t == text && *k == kind);
+        assert!(has("Vladimir Putin", EntityKind::Person), "{got:?}");
+        assert!(has("Putin", EntityKind::Person), "{got:?}");
+        assert!(has("Istanbul", EntityKind::Gpe), "{got:?}");
+        assert!(has("Washington", EntityKind::Gpe), "{got:?}");
+        assert!(has("Russian", EntityKind::Norp), "{got:?}");
+        assert!(has("European Commission", EntityKind::Org), "{got:?}");
+        // The dateline place is tagged too.
+        assert!(has("MOSCOW", EntityKind::Gpe), "{got:?}");
+        assert!(!got.iter().any(|(t, _)| t == "Thursday"), "{got:?}");
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_into_the_body() {
+        let body = "“Zoë Smith’s café,” said Élodie Martin of the Société Générale in Besançon.";
+        let t = analyse(body);
+        for s in recognizer().recognize(&t) {
+            assert!(body.is_char_boundary(s.start) && body.is_char_boundary(s.end));
+            assert!(s.start < s.end);
+            let text = &body[s.start..s.end];
+            assert_eq!(text.trim(), text);
+        }
+    }
+
+    #[test]
+    fn word_blocks_give_the_same_spans_as_row_by_row_scoring() {
+        let fused = recognizer();
+        let plain = fused.clone().without_fusion();
+        let mut bodies = vec![SAMPLE.to_string()];
+        if let Ok(s) = std::fs::read_to_string("../shared/articles/seed-putin-fsb-2025-02-27.txt") {
+            bodies.push(s);
+        }
+        for body in &bodies {
+            let t = analyse(body);
+            assert_eq!(fused.recognize(&t), plain.recognize(&t));
+        }
+    }
+
+    #[test]
+    fn empty_and_odd_input() {
+        let r = recognizer();
+        assert!(r.recognize(&analyse("")).is_empty());
+        assert!(r.recognize(&analyse("   \n\n  ")).is_empty());
+        let _ = r.recognize(&analyse("!!! ??? ... — « » 1,000 $40"));
+    }
 }

@@ -543,18 +543,40 @@ impl Tagger {
 
     /// Like [`Tagger::tag`], with dynamic features.
     pub fn tag_dynamic(&self, feats: &Features, dynamic: &mut impl Dynamic, out: &mut Vec<u16>) {
+        self.tag_with(feats, None, dynamic, out);
+    }
+
+    /// Like [`Tagger::tag_dynamic`], starting each token from precomputed scores: `pre` holds
+    /// one score per label per token (in the quantized units of [`Tagger::sum_rows`]).
+    pub fn tag_with(
+        &self,
+        feats: &Features,
+        pre: Option<&[i32]>,
+        dynamic: &mut impl Dynamic,
+        out: &mut Vec<u16>,
+    ) {
         match self.table.stride {
-            16 => self.tag_lanes::<12>(feats, dynamic, out),
-            32 => self.tag_lanes::<28>(feats, dynamic, out),
-            64 => self.tag_lanes::<60>(feats, dynamic, out),
-            _ => self.tag_slices(feats, dynamic, out),
+            16 => self.tag_lanes::<12>(feats, pre, dynamic, out),
+            32 => self.tag_lanes::<28>(feats, pre, dynamic, out),
+            64 => self.tag_lanes::<60>(feats, pre, dynamic, out),
+            _ => self.tag_slices(feats, pre, dynamic, out),
         }
+    }
+
+    /// The sum of the quantized rows of `keys` (absent keys add nothing).
+    pub fn sum_rows(&self, keys: &[u64]) -> Vec<i32> {
+        let mut scores = vec![0i32; self.labels.len()];
+        for &k in keys {
+            self.table.add(k, &mut scores);
+        }
+        scores
     }
 
     /// Tagging with fixed-size score rows of `LANES` (the table stride minus the key).
     fn tag_lanes<const LANES: usize>(
         &self,
         feats: &Features,
+        pre: Option<&[i32]>,
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
     ) {
@@ -578,6 +600,11 @@ impl Tagger {
             })
             .collect();
         let mut stat = vec![[0i32; LANES]; feats.len()];
+        if let Some(pre) = pre {
+            for (row, p) in stat.iter_mut().zip(pre.chunks_exact(self.labels.len())) {
+                row[..n_labels].copy_from_slice(&p[..n_labels]);
+            }
+        }
         let mut j = 0;
         for (scores, &end) in stat.iter_mut().zip(&feats.ends) {
             let end = end as usize;
@@ -611,14 +638,23 @@ impl Tagger {
     }
 
     /// Tagging for any number of labels (slower: rows of run-time length).
-    fn tag_slices(&self, feats: &Features, dynamic: &mut impl Dynamic, out: &mut Vec<u16>) {
+    fn tag_slices(
+        &self,
+        feats: &Features,
+        pre: Option<&[i32]>,
+        dynamic: &mut impl Dynamic,
+        out: &mut Vec<u16>,
+    ) {
         out.clear();
         let n_labels = self.labels.len();
         let mut dyn_keys = Vec::new();
         let mut scores = vec![0i32; n_labels];
         let (mut p1, mut p2) = (START, START);
         for i in 0..feats.len() {
-            scores.iter_mut().for_each(|s| *s = 0);
+            match pre.and_then(|p| p.get(i * n_labels..(i + 1) * n_labels)) {
+                Some(p) => scores.copy_from_slice(p),
+                None => scores.iter_mut().for_each(|s| *s = 0),
+            }
             for &k in feats.token(i) {
                 self.table.add(k, &mut scores);
             }
