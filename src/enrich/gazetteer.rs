@@ -9,7 +9,7 @@ use super::tagger::{combine, hash_bytes, HashKeyMap};
 use super::text::{analyse, TokenKind};
 
 /// The embedded lexicons, as (file, contents).
-pub const EMBEDDED: [(LexiconFile, &str); 2] = [
+pub const EMBEDDED: [(LexiconFile, &str); 5] = [
     (
         LexiconFile::Countries,
         include_str!("../../lexicon/countries.tsv"),
@@ -17,6 +17,18 @@ pub const EMBEDDED: [(LexiconFile, &str); 2] = [
     (
         LexiconFile::Places,
         include_str!("../../lexicon/places.tsv"),
+    ),
+    (
+        LexiconFile::Organisations,
+        include_str!("../../lexicon/organisations.tsv"),
+    ),
+    (
+        LexiconFile::People,
+        include_str!("../../lexicon/people.tsv"),
+    ),
+    (
+        LexiconFile::Titles,
+        include_str!("../../lexicon/titles.tsv"),
     ),
 ];
 
@@ -31,6 +43,8 @@ pub enum LexiconFile {
     Organisations,
     /// `canonical country sector role from to aliases`
     People,
+    /// `title role sector aliases`: role nouns and honorifics ("President", "foreign minister").
+    Titles,
 }
 
 /// What a lexicon phrase names. The order is the priority when a phrase is in two lexicons.
@@ -41,6 +55,8 @@ pub enum GazKind {
     Gpe,
     /// A nationality or demonym ("Russian", "Americans").
     Demonym,
+    /// A political, religious or ethnic group (organisations.tsv rows typed NORP).
+    Norp,
     Org,
     Person,
     /// A place without a government: a sea, river, region, continent.
@@ -48,10 +64,11 @@ pub enum GazKind {
 }
 
 impl GazKind {
-    pub const ALL: [GazKind; 6] = [
+    pub const ALL: [GazKind; 7] = [
         GazKind::Country,
         GazKind::Gpe,
         GazKind::Demonym,
+        GazKind::Norp,
         GazKind::Org,
         GazKind::Person,
         GazKind::Loc,
@@ -65,6 +82,7 @@ impl GazKind {
             GazKind::Org => 4,
             GazKind::Person => 5,
             GazKind::Loc => 6,
+            GazKind::Norp => 7,
         }
     }
 
@@ -131,12 +149,16 @@ struct Node {
     kind: Option<GazKind>,
     /// Some longer phrase starts with this one.
     continues: bool,
+    /// The phrase ending here is a title.
+    title: bool,
 }
 
 /// The lexicons as a phrase matcher.
 #[derive(Debug, Clone, Default)]
 pub struct Gazetteer {
     nodes: HashKeyMap<Node>,
+    /// Titles and role nouns, matched anywhere (also in lower case).
+    titles: HashKeyMap<Node>,
     fingerprint: u64,
     phrases: usize,
 }
@@ -177,12 +199,23 @@ impl Gazetteer {
                         multi(3).for_each(|a| g.add(a, kind));
                     }
                     LexiconFile::Organisations => {
-                        g.add(col(0), GazKind::Org);
-                        multi(4).for_each(|a| g.add(a, GazKind::Org));
+                        let kind = if col(1).trim().eq_ignore_ascii_case("NORP") {
+                            GazKind::Norp
+                        } else {
+                            GazKind::Org
+                        };
+                        g.add(col(0), kind);
+                        multi(4).for_each(|a| g.add(a, kind));
                     }
                     LexiconFile::People => {
                         g.add(col(0), GazKind::Person);
                         multi(6).for_each(|a| g.add(a, GazKind::Person));
+                    }
+                    LexiconFile::Titles => {
+                        if !col(0).contains('(') {
+                            g.add_title(col(0));
+                        }
+                        multi(3).for_each(|a| g.add_title(a));
                     }
                 }
             }
@@ -206,31 +239,77 @@ impl Gazetteer {
     }
 
     fn add(&mut self, phrase: &str, kind: GazKind) {
+        if Self::insert(&mut self.nodes, phrase, Some(kind)) {
+            self.phrases += 1;
+        }
+    }
+
+    fn add_title(&mut self, phrase: &str) {
+        if Self::insert(&mut self.titles, phrase, None) {
+            self.phrases += 1;
+        }
+    }
+
+    /// Adds a phrase to a trie of hashes; `kind` `None` marks a title. Returns whether added.
+    fn insert(nodes: &mut HashKeyMap<Node>, phrase: &str, kind: Option<GazKind>) -> bool {
         let phrase = phrase.trim();
         if phrase.is_empty() {
-            return;
+            return false;
         }
         let text = analyse(phrase);
         let n = text.tokens().len();
         if n == 0 || n > MAX_PHRASE {
-            return;
+            return false;
         }
         let mut scratch = String::new();
         let mut h = 0u64;
         for i in 0..n {
             let lh = lower_hash(text.norm(i), &mut scratch);
             h = if i == 0 { lh } else { combine(h, lh) };
-            let node = self.nodes.entry(h).or_default();
+            let node = nodes.entry(h).or_default();
             if i + 1 < n {
                 node.continues = true;
             } else {
-                node.kind = Some(match node.kind {
-                    Some(k) if k <= kind => k,
-                    _ => kind,
-                });
+                node.title = kind.is_none();
+                node.kind = match (node.kind, kind) {
+                    (Some(k), Some(new)) if k <= new => Some(k),
+                    (_, new) => new.or(node.kind),
+                };
             }
         }
-        self.phrases += 1;
+        true
+    }
+
+    /// Marks tokens covered by a title or role noun ("President", "foreign minister"), longest
+    /// match first: 1 for the first token of a match, 2 for the others, 0 elsewhere.
+    pub fn annotate_titles(&self, lower: &[u64], out: &mut Vec<u8>) {
+        out.clear();
+        out.resize(lower.len(), 0);
+        let n = lower.len();
+        let mut i = 0;
+        while i < n {
+            let mut h = lower[i];
+            let mut end = None;
+            let mut j = i;
+            while let Some(node) = self.titles.get(&h) {
+                if node.title {
+                    end = Some(j + 1);
+                }
+                if !node.continues || j + 1 >= n || j + 1 - i >= MAX_PHRASE {
+                    break;
+                }
+                j += 1;
+                h = combine(h, lower[j]);
+            }
+            match end {
+                Some(end) => {
+                    out[i] = 1;
+                    out[i + 1..end].iter_mut().for_each(|x| *x = 2);
+                    i = end;
+                }
+                None => i += 1,
+            }
+        }
     }
 
     /// Tags tokens with the longest lexicon match, left to right. `lower[i]` is token i's
@@ -293,6 +372,7 @@ fn file_code(f: LexiconFile) -> u64 {
         LexiconFile::Places => 2,
         LexiconFile::Organisations => 3,
         LexiconFile::People => 4,
+        LexiconFile::Titles => 5,
     }
 }
 

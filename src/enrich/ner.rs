@@ -169,6 +169,8 @@ struct Attr {
     case: u64,
     prior: Prior,
     gaz: GazTag,
+    /// Title / role-noun match: 0 none, 1 first token, 2 later token.
+    title: u8,
     doc: u8,
     /// Word clusters (fine, coarse), 0 when the word is not in the vocabulary.
     cluster: u64,
@@ -404,6 +406,8 @@ const T_CASE_M1: u64 = tpl(28);
 const T_CASE_P1: u64 = tpl(29);
 const T_HIST: u64 = tpl(30);
 const T_CLUSTER: u64 = tpl(32);
+const T_TITLE: u64 = tpl(36);
+const T_TITLE_M1: u64 = tpl(37);
 const T_CLUSTER2: u64 = tpl(33);
 const T_CLUSTER_M1: u64 = tpl(34);
 const T_CLUSTER_P1: u64 = tpl(35);
@@ -671,8 +675,11 @@ impl Featurizer {
             .collect();
         let mut gaz = Vec::new();
         self.gazetteer.annotate(&lowers, &starts, &mut gaz);
-        for (a, g) in attrs.iter_mut().zip(gaz) {
+        let mut titles = Vec::new();
+        self.gazetteer.annotate_titles(&lowers, &mut titles);
+        for ((a, g), title) in attrs.iter_mut().zip(gaz).zip(titles) {
             a.gaz = g;
+            a.title = title;
             a.doc = doc.get(&a.lower).copied().unwrap_or(0);
         }
         Doc { attrs, segments }
@@ -782,6 +789,11 @@ impl Featurizer {
             if t.headline {
                 out.push(combine(T_HEADLINE_SHAPE, combine(t.shape, t.lower)));
             }
+            out.push(combine(T_TITLE, u64::from(t.title) | t.case << 4));
+            out.push(combine(
+                T_TITLE_M1,
+                m1.map_or(9, |x| u64::from(x.title)) | t.case << 4,
+            ));
             out.end_token(&[t.lower, sh0]);
         }
     }
@@ -1279,9 +1291,11 @@ impl Recognizer {
                 }
             },
             ConllType::Misc => {
-                let norp = self.lexicon_kind(doc, toks.clone()) == Some(GazKind::Demonym)
-                    || (toks.len() == 1
-                        && NORP_WORDS.contains(&text.norm(toks.start).to_lowercase().as_str()));
+                let norp = matches!(
+                    self.lexicon_kind(doc, toks.clone()),
+                    Some(GazKind::Demonym | GazKind::Norp)
+                ) || (toks.len() == 1
+                    && NORP_WORDS.contains(&text.norm(toks.start).to_lowercase().as_str()));
                 if norp {
                     EntityKind::Norp
                 } else {
