@@ -13,7 +13,7 @@
 //!
 //! Around them: [`article`] (the decoded input), [`stats`] (counters),
 //! [`telemetry`] (logs), [`demo`] (the worker against a mock cluster) and
-//! [`bench`] (throughput measurements).
+//! [`bench`] (throughput measurements), and [`eval`] (scoring against public data sets).
 
 pub mod article;
 pub mod bench;
@@ -23,6 +23,7 @@ pub mod decode;
 pub mod demo;
 pub mod encode;
 pub mod enrich;
+pub mod eval;
 pub mod kafka;
 pub mod pipeline;
 pub mod process;

@@ -6,8 +6,12 @@
 
 pub mod entities;
 pub mod events;
+pub mod gazetteer;
 pub mod language;
+pub mod ner;
 pub mod quotes;
+pub mod tagger;
+pub mod text;
 
 use serde::Serialize;
 

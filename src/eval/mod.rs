@@ -1,0 +1,5 @@
+//! Evaluation against public data sets: readers and scorers, one module per data set.
+
+pub mod conll;
+
+pub use conll::{eval_ner, NerScores, Prf};

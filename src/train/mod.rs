@@ -1,0 +1,332 @@
+//! Training the models that ship in `models/`: `train_ner` reads CoNLL-2003, learns the NER
+//! tagger (deterministically: fixed seed, sorted inputs) and writes the model file.
+//!
+//! Unlabelled text (BBC corpus folders of `.txt`, UD `.conllu` files' `# text =` lines, and the
+//! CoNLL training text itself) gives the case-prior table: how each word is usually capitalised.
+
+pub mod clusters;
+
+use clusters::Corpus;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::enrich::gazetteer::Gazetteer;
+use crate::enrich::ner::{
+    self, segments, CaseStats, Doc, Featurizer, History, Recognizer, Vocab, LABELS, N_CTX,
+};
+use crate::enrich::tagger::{Features, ModelError, Rng, Trainer};
+use crate::enrich::text::analyse;
+use crate::eval::conll::{self, ConllError, Tag};
+
+/// Training settings.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    pub seed: u64,
+    /// Rows whose largest averaged weight is below this are dropped.
+    pub prune: f32,
+    /// Unlabelled text: folders (searched recursively for `.txt`) and `.conllu` files.
+    pub unlabeled: Vec<PathBuf>,
+    /// Minimum count for a word to get a case prior.
+    pub prior_min_count: u32,
+    /// Minimum count for a word to get a cluster.
+    pub cluster_min_count: u64,
+    /// Fine and coarse cluster counts (0 disables clusters).
+    pub clusters: (usize, usize),
+    /// Passes of the exchange algorithm.
+    pub cluster_passes: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> TrainOptions {
+        TrainOptions {
+            epochs: 12,
+            seed: 0x5eed,
+            prune: 0.05,
+            unlabeled: Vec::new(),
+            prior_min_count: 2,
+            cluster_min_count: 3,
+            clusters: (256, 64),
+            cluster_passes: 6,
+        }
+    }
+}
+
+/// What training did.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    pub documents: usize,
+    pub segments: usize,
+    pub tokens: usize,
+    pub unlabeled_texts: usize,
+    pub priors: usize,
+    pub vocabulary: usize,
+    pub cluster_seconds: f64,
+    /// Token error rate on the training data during each epoch.
+    pub epoch_errors: Vec<f64>,
+    pub rows: usize,
+    pub model_bytes: usize,
+    pub seconds: f64,
+}
+
+/// Why training failed.
+#[derive(Debug)]
+pub enum TrainError {
+    Conll(ConllError),
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Model(ModelError),
+    /// The training file holds no sentences.
+    Empty,
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainError::Conll(e) => write!(f, "{e}"),
+            TrainError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            TrainError::Model(e) => write!(f, "{e}"),
+            TrainError::Empty => write!(f, "no training sentences"),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+impl From<ConllError> for TrainError {
+    fn from(e: ConllError) -> TrainError {
+        TrainError::Conll(e)
+    }
+}
+
+impl From<ModelError> for TrainError {
+    fn from(e: ModelError) -> TrainError {
+        TrainError::Model(e)
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+    move |source| TrainError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads every unlabelled text under `paths`, in a deterministic order.
+fn unlabeled_texts(paths: &[PathBuf]) -> Result<Vec<String>, TrainError> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect_files(p, &mut files)?;
+    }
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let raw = std::fs::read(&f).map_err(io_err(&f))?;
+        let s = String::from_utf8_lossy(&raw);
+        if f.extension().is_some_and(|e| e == "conllu") {
+            // One text per sentence, from the "# text =" comments.
+            out.extend(
+                s.lines()
+                    .filter_map(|l| l.strip_prefix("# text = "))
+                    .map(str::to_string),
+            );
+        } else {
+            out.push(s.into_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrainError> {
+    if p.is_dir() {
+        for e in std::fs::read_dir(p).map_err(io_err(p))? {
+            let e = e.map_err(io_err(p))?;
+            collect_files(&e.path(), out)?;
+        }
+    } else if p.extension().is_some_and(|e| e == "txt" || e == "conllu") {
+        out.push(p.to_path_buf());
+    }
+    Ok(())
+}
+
+/// One training segment: where it starts, its features and gold label indices.
+struct Example {
+    start: usize,
+    feats: Features,
+    gold: Vec<u16>,
+}
+
+/// One training document: its token attributes and its segments, in order.
+struct DocExamples {
+    doc: Doc,
+    segments: Vec<Example>,
+}
+
+/// Projects CoNLL tags onto our tokens: a token starting a CoNLL token takes its tag, a later
+/// piece of a split CoNLL token continues its entity (I-) or stays O.
+fn project(
+    conll_spans: &[crate::enrich::text::Span],
+    tags: &[Tag],
+    text: &crate::enrich::text::Text,
+) -> Vec<u16> {
+    let index = |name: String| LABELS.iter().position(|l| *l == name).unwrap_or(0) as u16;
+    let mut out = Vec::with_capacity(text.tokens().len());
+    let mut k = 0;
+    for t in text.tokens() {
+        while k + 1 < conll_spans.len() && conll_spans[k].end <= t.start() {
+            k += 1;
+        }
+        let first = conll_spans.get(k).is_some_and(|s| s.start == t.start());
+        let label = match tags.get(k).copied().unwrap_or(Tag::O) {
+            Tag::O => "O".to_string(),
+            Tag::B(ty) if first => format!("B-{}", ty.as_str()),
+            Tag::B(ty) | Tag::I(ty) => format!("I-{}", ty.as_str()),
+        };
+        out.push(index(label));
+    }
+    out
+}
+
+/// Makes a segment's gold labels valid BIO (an I- at the start or after another type becomes B-).
+fn repair_bio(gold: &mut [u16]) {
+    let mut prev = "O";
+    for g in gold.iter_mut() {
+        let name = LABELS[*g as usize];
+        if let Some(t) = name.strip_prefix("I-") {
+            let ok = prev.len() > 2 && &prev[2..] == t;
+            if !ok {
+                let b = format!("B-{t}");
+                *g = LABELS.iter().position(|l| *l == b).unwrap_or(0) as u16;
+            }
+        }
+        prev = LABELS[*g as usize];
+    }
+}
+
+/// Trains the NER model on a CoNLL file and writes it to `out`.
+pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainReport, TrainError> {
+    let started = Instant::now();
+    let docs = conll::read(conll)?;
+    let rebuilt: Vec<conll::Rebuilt> = docs.iter().map(conll::Document::rebuild).collect();
+
+    // Case priors from unlabelled text plus the training text itself.
+    let unlabeled = unlabeled_texts(&opts.unlabeled)?;
+    let mut stats = CaseStats::default();
+    for t in &unlabeled {
+        stats.add_text(&analyse(t));
+    }
+    for r in &rebuilt {
+        stats.add_text(&analyse(&r.body));
+    }
+    let priors = stats.finish(opts.prior_min_count);
+    let n_priors = priors.len();
+
+    // Word clusters from the same text.
+    let cluster_start = Instant::now();
+    let mut corpus = Corpus::default();
+    for body in unlabeled
+        .iter()
+        .map(String::as_str)
+        .chain(rebuilt.iter().map(|r| r.body.as_str()))
+    {
+        let text = analyse(body);
+        for seg in segments(&text) {
+            corpus.add_sentence(seg.map(|i| text.norm(i)));
+        }
+    }
+    let vocab = if opts.clusters.0 == 0 {
+        Vocab::default()
+    } else {
+        let fine = corpus.cluster(opts.cluster_min_count, opts.clusters.0, opts.cluster_passes);
+        let coarse = corpus.cluster(
+            opts.cluster_min_count,
+            opts.clusters.1.max(2),
+            opts.cluster_passes,
+        );
+        let packed = fine
+            .classes
+            .iter()
+            .zip(&coarse.classes)
+            .map(|(&f, &c)| (u32::from(f) + 1) | (u32::from(c) + 1) << 16)
+            .collect();
+        Vocab::new(fine.words, packed)
+    };
+    let n_vocab = vocab.len();
+    let cluster_seconds = cluster_start.elapsed().as_secs_f64();
+    let gazetteer = Gazetteer::embedded();
+    let fingerprint = gazetteer.fingerprint();
+    let featurizer = Featurizer::new(gazetteer, priors, vocab);
+
+    // Features of every segment.
+    let mut examples = Vec::new();
+    let mut tokens = 0;
+    let mut n_segments = 0;
+    for r in &rebuilt {
+        let text = analyse(&r.body);
+        let gold_all = project(&r.spans, &r.tags, &text);
+        let doc = featurizer.doc(&text);
+        let mut segments = Vec::new();
+        for seg in doc.segments() {
+            let mut feats = Features::new(N_CTX);
+            featurizer.features(&doc, seg.clone(), &mut feats);
+            let mut gold = gold_all[seg.clone()].to_vec();
+            repair_bio(&mut gold);
+            tokens += gold.len();
+            segments.push(Example {
+                start: seg.start,
+                feats,
+                gold,
+            });
+        }
+        n_segments += segments.len();
+        examples.push(DocExamples { doc, segments });
+    }
+    if tokens == 0 {
+        return Err(TrainError::Empty);
+    }
+
+    // Documents in a shuffled order each epoch; segments in order within a document, so the
+    // document-level history features see what decoding will see.
+    let mut trainer = Trainer::new(ner::label_set(), N_CTX);
+    let mut rng = Rng::new(opts.seed);
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut epoch_errors = Vec::new();
+    for _ in 0..opts.epochs {
+        rng.shuffle(&mut order);
+        let mut errors = 0;
+        for &i in &order {
+            let d = &examples[i];
+            let mut history = History::new(&d.doc);
+            for seg in &d.segments {
+                history.set_segment(seg.start);
+                errors += trainer.train_sequence_dynamic(&seg.feats, &mut history, &seg.gold);
+            }
+        }
+        epoch_errors.push(errors as f64 / tokens as f64);
+    }
+    let tagger = trainer.finish(opts.prune);
+    let rows = tagger.n_rows();
+    let recognizer = Recognizer::new(tagger, featurizer, fingerprint)?;
+    let bytes = recognizer.to_bytes();
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    std::fs::write(out, &bytes).map_err(io_err(out))?;
+    Ok(TrainReport {
+        documents: docs.len(),
+        segments: n_segments,
+        tokens,
+        unlabeled_texts: unlabeled.len(),
+        priors: n_priors,
+        vocabulary: n_vocab,
+        cluster_seconds,
+        epoch_errors,
+        rows,
+        model_bytes: bytes.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
