@@ -29,3 +29,4 @@ pub mod pipeline;
 pub mod process;
 pub mod stats;
 pub mod telemetry;
+pub mod train;
