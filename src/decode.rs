@@ -235,16 +235,20 @@ fn optional_string_field(
     }
 }
 
-/// Plain text: an optional first line `date YYYY-MM-DD`, then the body.
+/// Plain text: an optional leading `date YYYY-MM-DD`, then the body. The date usually has a
+/// line of its own, but may share it with the story (`date 2025-02-27 Putin's remarks...`).
+/// A leading "date" not followed by something that starts with a digit is just text.
 fn decode_text(text: &str) -> Result<Article, DecodeError> {
-    let (first_line, rest) = match text.find('\n') {
-        Some(end) => (&text[..end], &text[end + 1..]),
-        None => (text, ""),
-    };
-    let (published, body) = match first_line.trim().strip_prefix("date ") {
-        Some(value) => (Some(parse_date(value.trim())?), rest),
-        None => (None, text),
-    };
+    let mut published = None;
+    let mut body = text;
+    if let Some(rest) = text.trim_start().strip_prefix("date ") {
+        let rest = rest.trim_start_matches([' ', '\t']);
+        if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            published = Some(parse_date(&rest[..end])?);
+            body = rest[end..].trim_start();
+        }
+    }
     Ok(Article {
         id: String::new(),
         id_source: IdSource::ContentHash,
@@ -299,12 +303,32 @@ mod tests {
     fn plain_text_with_date_line() {
         let article = decode_str(" date 2025-02-27 \nDiplomats met.\n").expect("decodes");
         assert_eq!(article.body, "Diplomats met.\n");
+        let article = decode_str("date 2025-02-27\n\nDiplomats met.").expect("decodes");
+        assert_eq!(article.body, "Diplomats met.");
         assert_eq!(
             article.published.map(|p| p.date),
             NaiveDate::from_ymd_opt(2025, 2, 27)
         );
         assert_eq!(article.id_source, IdSource::ContentHash);
         assert!(article.id.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn date_sharing_the_first_line_with_the_story() {
+        let article =
+            decode_str(" date 2025-02-27 Putin's remarks came.\n\nMore.").expect("decodes");
+        assert_eq!(article.body, "Putin's remarks came.\n\nMore.");
+        assert_eq!(
+            article.published.map(|p| p.date),
+            NaiveDate::from_ymd_opt(2025, 2, 27)
+        );
+    }
+
+    #[test]
+    fn a_leading_date_word_in_prose_is_text() {
+        let article = decode_str("date night is back in fashion, say planners.").expect("decodes");
+        assert_eq!(article.body, "date night is back in fashion, say planners.");
+        assert_eq!(article.published, None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rdkafka::util::Timeout;
 
 use crate::article::Article;
 use crate::config::Settings;
-use crate::enrich::Enricher;
+use crate::enrich::{Enricher, LoadError};
 use crate::pipeline::{self, EnrichFn, PipelineError};
 use crate::stats::Stats;
 
@@ -57,6 +57,8 @@ const DEMO_TIMEOUT: Duration = Duration::from_secs(60);
 /// The demo could not complete.
 #[derive(Debug)]
 pub enum DemoError {
+    /// The enrichment models did not load.
+    Load(LoadError),
     /// The mock cluster or a demo client could not be set up.
     Kafka(KafkaError),
     /// The worker itself stopped with an error.
@@ -70,6 +72,7 @@ pub enum DemoError {
 impl fmt::Display for DemoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            DemoError::Load(err) => err.fmt(f),
             DemoError::Kafka(err) => write!(f, "mock Kafka cluster: {err}"),
             DemoError::Pipeline(err) => write!(f, "worker: {err}"),
             DemoError::Timeout { expected, received } => write!(
@@ -126,7 +129,7 @@ pub async fn run(mut settings: Settings, out: &mut impl Write) -> Result<(), Dem
     reader.subscribe(&[k.output_topic.as_str(), k.dead_letter_topic.as_str()])?;
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let enricher = Enricher::new();
+    let enricher = Enricher::new().map_err(DemoError::Load)?;
     let enrich: Arc<EnrichFn> = Arc::new(move |article: &Article| enricher.enrich(article));
     let worker_settings = settings.clone();
     let worker = tokio::spawn(async move {

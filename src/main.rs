@@ -151,7 +151,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {
-    let enricher = Arc::new(Enricher::new());
+    let enricher = Arc::new(Enricher::new().context("loading the enrichment models")?);
     let enrich = Arc::new(move |article: &Article| enricher.enrich(article));
     let summary = pipeline::run(&settings, enrich, Arc::new(Stats::new()), shutdown_signal())
         .await
@@ -179,7 +179,7 @@ async fn shutdown_signal() {
 
 /// `enrich`: the same CPU path as the worker, from files to stdout.
 fn enrich_files(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let enricher = Enricher::new();
+    let enricher = Enricher::new().context("loading the enrichment models")?;
     let enrich = |article: &Article| enricher.enrich(article);
     let options = Options {
         limits: Limits {

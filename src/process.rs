@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn a_good_article_is_enriched() {
-        let enricher = Enricher::new();
+        let enricher = Enricher::new().expect("models load");
         let outcome = process(
             Some(b"date 2025-02-27\nDiplomats met in Istanbul on Thursday."),
             Some(b"a-1"),

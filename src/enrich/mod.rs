@@ -1,17 +1,24 @@
 //! `enrich(&Article) -> Enrichment`: runs the analysis stages in order. No I/O, no Kafka types.
 //!
 //! Enrichment cannot fail: whatever it is given, it returns a value. Models and
-//! lexicons are built once (see [`Enricher::new`]) and shared read-only between
-//! the worker threads.
+//! lexicons are built once (see [`Enricher::new`], which fails loudly at start-up) and
+//! shared read-only between the worker threads.
+//!
+//! Stages: [`language`] -> [`text`] (tokens, sentences, dateline) -> [`ner`] (typed spans,
+//! with the [`tagger`] and [`gazetteer`]) -> [`entities`] (with the [`lexicon`]) ->
+//! [`quotes`] -> [`events`].
 
 pub mod entities;
 pub mod events;
 pub mod gazetteer;
 pub mod language;
+pub mod lexicon;
 pub mod ner;
 pub mod quotes;
 pub mod tagger;
 pub mod text;
+
+use std::fmt;
 
 use serde::Serialize;
 
@@ -41,16 +48,38 @@ pub enum Status {
     SkippedLanguage,
 }
 
-/// The analysis stages with their loaded models. Cheap to share behind an `Arc`.
-#[derive(Debug, Default)]
+/// A model or lexicon compiled into the binary does not load: the worker must not start.
+#[derive(Debug)]
+pub enum LoadError {
+    Model(tagger::ModelError),
+    Lexicon(lexicon::LexiconError),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Model(err) => write!(f, "the NER model does not load: {err}"),
+            LoadError::Lexicon(err) => write!(f, "the lexicon does not load: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The analysis stages with their loaded models. Share it behind an `Arc`.
+#[derive(Debug)]
 pub struct Enricher {
-    _private: (),
+    recognizer: ner::Recognizer,
+    lexicon: lexicon::Lexicon,
 }
 
 impl Enricher {
-    /// Builds every stage. Later stages load their models and lexicons here.
-    pub fn new() -> Enricher {
-        Enricher { _private: () }
+    /// Loads every model and lexicon embedded in the binary.
+    pub fn new() -> Result<Enricher, LoadError> {
+        Ok(Enricher {
+            recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
+            lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
+        })
     }
 
     /// Enriches one article. Never fails and never does I/O.
@@ -65,12 +94,16 @@ impl Enricher {
                 events: Vec::new(),
             };
         }
+        let text = text::analyse(&article.body);
+        let spans = self.recognizer.recognize(&text);
+        let date = article.published.map(|p| p.date);
+        let entities = entities::find(&text, &spans, &self.lexicon, date);
         Enrichment {
             language,
             status: Status::Enriched,
-            entities: entities::find(article),
             quotes: quotes::find(article),
             events: events::find(article),
+            entities,
         }
     }
 }

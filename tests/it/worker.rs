@@ -139,7 +139,7 @@ fn poison_messages_are_dead_lettered_and_good_ones_published() {
     let mut settings = Settings::load_from(None, topics.worker_env(&brokers)).expect("settings");
     settings.pipeline.max_body_bytes = 100_000;
     settings.log.progress_interval_secs = 0;
-    let enricher = Enricher::new();
+    let enricher = Enricher::new().expect("models load");
     let enrich: Arc<EnrichFn> = Arc::new(move |article: &Article| {
         assert!(
             !article.body.contains("PANIC-MARKER"),
