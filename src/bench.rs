@@ -1,7 +1,8 @@
 //! `bench`: throughput measurements run as commands, never as timed tests.
 //!
 //! `bench pipeline` measures the worker's own overhead: articles through a real broker
-//! with an enrichment that does nothing.
+//! with an enrichment that does nothing. `bench enrich` measures enrichment alone, per
+//! stage, on one thread, over a folder of `.txt` articles.
 
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -327,4 +328,134 @@ fn sample_article(seed: u64, bytes: usize) -> String {
         }
     }
     text
+}
+
+/// What `bench enrich` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrichReport {
+    pub articles: usize,
+    pub words: usize,
+    pub seconds: f64,
+    pub articles_per_s: f64,
+    pub words_per_s: f64,
+    /// Words per second of each stage alone (`language`, `text`, `ner`, `entities`,
+    /// `quotes`, `events`).
+    pub stage_words_per_s: std::collections::BTreeMap<&'static str, f64>,
+    /// Peak resident memory of the process, from `/proc/self/status` (0 where unavailable).
+    pub peak_rss_kb: u64,
+}
+
+/// Reading the corpus failed.
+#[derive(Debug)]
+pub struct CorpusError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
+impl fmt::Display for CorpusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for CorpusError {}
+
+/// Every `.txt` file under `dir`, sorted by path, as text (bytes that are not UTF-8 are
+/// replaced, as one BBC file has a Latin-1 byte).
+pub fn read_corpus(dir: &std::path::Path) -> Result<Vec<String>, CorpusError> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), CorpusError> {
+        let error = |source| CorpusError {
+            path: dir.to_path_buf(),
+            source,
+        };
+        for entry in std::fs::read_dir(dir).map_err(error)? {
+            let path = entry.map_err(error)?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "txt") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths)?;
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            std::fs::read(&path)
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .map_err(|source| CorpusError { path, source })
+        })
+        .collect()
+}
+
+/// Runs the full enrichment over `texts` on this thread and reports throughput.
+pub fn enrich(enricher: &crate::enrich::Enricher, texts: &[String]) -> EnrichReport {
+    use crate::enrich::StageTimes;
+    let articles: Vec<Article> = texts
+        .iter()
+        .map(|body| Article {
+            id: String::new(),
+            id_source: crate::article::IdSource::ContentHash,
+            url: None,
+            source: None,
+            title: None,
+            published: None,
+            declared_language: None,
+            body: body.clone(),
+        })
+        .collect();
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    // One warm-up pass so that page faults and first-touch allocations are not measured.
+    for article in articles.iter().take(50) {
+        std::hint::black_box(enricher.enrich(article));
+    }
+    let mut times = StageTimes::default();
+    let started = Instant::now();
+    for article in &articles {
+        std::hint::black_box(enricher.enrich_timed(article, &mut times));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = |d: Duration| {
+        let s = d.as_secs_f64();
+        if s > 0.0 {
+            words as f64 / s
+        } else {
+            f64::INFINITY
+        }
+    };
+    let stage_words_per_s = [
+        ("language", rate(times.language)),
+        ("text", rate(times.text)),
+        ("ner", rate(times.ner)),
+        ("entities", rate(times.entities)),
+        ("quotes", rate(times.quotes)),
+        ("events", rate(times.events)),
+    ]
+    .into_iter()
+    .collect();
+    EnrichReport {
+        articles: articles.len(),
+        words,
+        seconds,
+        articles_per_s: articles.len() as f64 / seconds,
+        words_per_s: words as f64 / seconds,
+        stage_words_per_s,
+        peak_rss_kb: peak_rss_kb(),
+    }
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM`), 0 where unknown.
+pub fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }

@@ -46,13 +46,60 @@ enum Command {
     Schema,
     /// Print the effective settings, secrets masked, after validating them.
     CheckConfig,
+    /// Train a model from public data (see `train ner --help`).
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Score against public test sets.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Measure throughput (a benchmark, not a test).
     #[command(subcommand)]
     Bench(BenchCommand),
 }
 
 #[derive(Subcommand)]
+enum TrainCommand {
+    /// Train the NER tagger on CoNLL-2003-format data; writes the model file.
+    ///
+    /// The shipped `models/ner.bin` is reproduced by
+    /// `train ner --conll ../shared/train/conll2003/train.txt --out models/ner.bin`
+    /// (unlabelled text for case priors and word clusters defaults to the BBC corpus and
+    /// UD EWT train beside it, when present).
+    Ner {
+        #[arg(long)]
+        conll: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Unlabelled text: folders of `.txt` or `.conllu` files (repeatable).
+        #[arg(long)]
+        unlabeled: Vec<PathBuf>,
+        #[arg(long)]
+        epochs: Option<usize>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Exact-span precision, recall and F1 on a CoNLL-2003-format file (PERSON->PER,
+    /// ORG->ORG, GPE and LOC->LOC, NORP and MISC->MISC).
+    Ner {
+        #[arg(long)]
+        conll: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
+    /// Full enrichment on one thread over every `.txt` under a folder: articles/s,
+    /// words/s, per-stage words/s and peak RSS.
+    Enrich {
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// The worker's own overhead through the broker in `kafka.brokers`: articles with an
     /// enrichment that does nothing, in fresh topics.
     Pipeline {
@@ -100,6 +147,85 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::log_panics();
             runtime()?.block_on(run_worker(settings))
         }
+        Command::Train(TrainCommand::Ner {
+            conll,
+            out,
+            unlabeled,
+            epochs,
+        }) => {
+            let mut options = news_enricher::train::TrainOptions::default();
+            if let Some(epochs) = epochs {
+                options.epochs = epochs;
+            }
+            options.unlabeled = if unlabeled.is_empty() {
+                DEFAULT_UNLABELED
+                    .iter()
+                    .map(PathBuf::from)
+                    .filter(|p| p.exists())
+                    .collect()
+            } else {
+                unlabeled
+            };
+            let report = news_enricher::train::train_ner(&conll, &out, &options)
+                .with_context(|| format!("training on {}", conll.display()))?;
+            println!(
+                "trained on {} documents ({} tokens) with {} unlabelled texts in {:.1} s: {} rows, {} bytes written to {}",
+                report.documents,
+                report.tokens,
+                report.unlabeled_texts,
+                report.seconds,
+                report.rows,
+                report.model_bytes,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(EvalCommand::Ner { conll, json }) => {
+            let recognizer = news_enricher::enrich::ner::Recognizer::load_embedded()
+                .context("loading the NER model")?;
+            let scores = news_enricher::eval::conll::eval_ner(&recognizer, &conll)
+                .with_context(|| format!("scoring {}", conll.display()))?;
+            if json {
+                println!("{}", serde_json::to_string(&scores)?);
+            } else {
+                println!(
+                    "precision {:.4}  recall {:.4}  F1 {:.4}",
+                    scores.precision, scores.recall, scores.f1
+                );
+                for (kind, s) in &scores.per_type {
+                    println!(
+                        "  {kind:<5} precision {:.4}  recall {:.4}  F1 {:.4}",
+                        s.precision, s.recall, s.f1
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Enrich { corpus, json }) => {
+            let loading = std::time::Instant::now();
+            let enricher = Enricher::new().context("loading the enrichment models")?;
+            let load_seconds = loading.elapsed().as_secs_f64();
+            let texts = bench::read_corpus(&corpus).context("reading the corpus")?;
+            let report = bench::enrich(&enricher, &texts);
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "{} articles, {} words in {:.2} s on one thread: {:.0} articles/s, {:.0} words/s; models loaded in {:.2} s; peak RSS {} MB",
+                    report.articles,
+                    report.words,
+                    report.seconds,
+                    report.articles_per_s,
+                    report.words_per_s,
+                    load_seconds,
+                    report.peak_rss_kb / 1024
+                );
+                for (stage, rate) in &report.stage_words_per_s {
+                    println!("  {stage:<9} {rate:>14.0} words/s");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Pipeline {
             articles,
             size,
@@ -137,6 +263,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+/// Unlabelled text that `train ner` uses when none is named, relative to the project.
+const DEFAULT_UNLABELED: [&str; 2] = [
+    "../shared/corpus/bbc",
+    "../shared/train/ud_english_ewt/en_ewt-ud-train.conllu",
+];
 
 fn unreachable_schema() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)

@@ -20,7 +20,7 @@ impl Language {
 }
 
 /// At most this many bytes of the body are looked at: detection settles long before.
-const SAMPLE_BYTES: usize = 4096;
+const SAMPLE_BYTES: usize = 1024;
 
 /// Detects the language of `body`.
 ///

@@ -19,6 +19,7 @@ pub mod tagger;
 pub mod text;
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -46,6 +47,17 @@ pub enum Status {
     Enriched,
     /// The article is not (reliably) English: it passes through with empty arrays.
     SkippedLanguage,
+}
+
+/// Time spent in each stage, summed over the articles enriched with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes {
+    pub language: Duration,
+    pub text: Duration,
+    pub ner: Duration,
+    pub entities: Duration,
+    pub quotes: Duration,
+    pub events: Duration,
 }
 
 /// A model or lexicon compiled into the binary does not load: the worker must not start.
@@ -84,7 +96,19 @@ impl Enricher {
 
     /// Enriches one article. Never fails and never does I/O.
     pub fn enrich(&self, article: &Article) -> Enrichment {
+        self.enrich_timed(article, &mut StageTimes::default())
+    }
+
+    /// [`Enricher::enrich`], adding the time each stage took to `times`.
+    pub fn enrich_timed(&self, article: &Article, times: &mut StageTimes) -> Enrichment {
+        let mut clock = Instant::now();
+        let mut lap = |slot: &mut Duration| {
+            let now = Instant::now();
+            *slot += now - clock;
+            clock = now;
+        };
         let language = language::detect(&article.body);
+        lap(&mut times.language);
         if !language.is_english() {
             return Enrichment {
                 language,
@@ -95,15 +119,22 @@ impl Enricher {
             };
         }
         let text = text::analyse(&article.body);
+        lap(&mut times.text);
         let spans = self.recognizer.recognize(&text);
+        lap(&mut times.ner);
         let date = article.published.map(|p| p.date);
         let entities = entities::find(&text, &spans, &self.lexicon, date);
+        lap(&mut times.entities);
+        let quotes = quotes::find(article);
+        lap(&mut times.quotes);
+        let events = events::find(article);
+        lap(&mut times.events);
         Enrichment {
             language,
             status: Status::Enriched,
-            quotes: quotes::find(article),
-            events: events::find(article),
             entities,
+            quotes,
+            events,
         }
     }
 }
