@@ -22,12 +22,32 @@ impl Language {
 /// At most this many bytes of the body are looked at: detection settles long before.
 const SAMPLE_BYTES: usize = 1024;
 
+/// English function words: in English news they are a quarter or more of all words, in
+/// other languages written in Latin script a few percent at most.
+const ENGLISH_FUNCTION_WORDS: [&str; 16] = [
+    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "was", "said",
+    "by", "as", "it",
+];
+
+/// Share of function words above which a sample is English without asking whatlang.
+const CLEARLY_ENGLISH: f64 = 0.18;
+
 /// Detects the language of `body`.
 ///
-/// A short or mixed text may come back unreliable; it still counts as English
-/// when English is the best guess, so that short English items are enriched.
+/// Text whose words are mostly English function words is English at once (most of the
+/// stream, at a fraction of whatlang's cost); anything else goes to whatlang. A short or
+/// mixed text may come back unreliable; it still counts as English when English is the
+/// best guess, so that short English items are enriched.
 pub fn detect(body: &str) -> Language {
     let sample = prefix_at_char_boundary(body, SAMPLE_BYTES);
+    let share = function_word_share(sample);
+    if share >= CLEARLY_ENGLISH {
+        return Language {
+            code: "eng".to_string(),
+            confidence: 1.0,
+            reliable: true,
+        };
+    }
     match whatlang::detect(sample) {
         Some(info) => Language {
             code: info.lang().code().to_string(),
@@ -39,6 +59,27 @@ pub fn detect(body: &str) -> Language {
             confidence: 0.0,
             reliable: false,
         },
+    }
+}
+
+/// Share of the sample's words (at least 20 of them) that are English function words.
+fn function_word_share(sample: &str) -> f64 {
+    let mut words = 0usize;
+    let mut hits = 0usize;
+    for word in sample.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+        words += 1;
+        if word.len() <= 4
+            && ENGLISH_FUNCTION_WORDS
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(word))
+        {
+            hits += 1;
+        }
+    }
+    if words < 20 {
+        0.0
+    } else {
+        hits as f64 / words as f64
     }
 }
 
@@ -75,6 +116,17 @@ mod tests {
         );
         assert_eq!(lang.code, "deu");
         assert!(!lang.is_english());
+    }
+
+    #[test]
+    fn function_words_separate_english_from_other_latin_script() {
+        let english = "The minister said on Thursday that the talks with the union had ended \
+                       and that a new offer would be made to the workers in the spring.";
+        let french = "Le ministre a déclaré jeudi que les discussions avec le syndicat étaient \
+                      terminées et qu'une nouvelle offre serait faite aux travailleurs au printemps.";
+        assert!(function_word_share(english) >= CLEARLY_ENGLISH);
+        assert!(function_word_share(french) < CLEARLY_ENGLISH);
+        assert_eq!(detect(french).code, "fra");
     }
 
     #[test]
