@@ -139,6 +139,7 @@ fn mentions(
         let Some(tokens) = token_range(text, span.start, span.end) else {
             continue;
         };
+        let tokens = trim_span(text, lower, lexicon, &phrases, span.kind, tokens);
         let overlapping: Vec<(usize, &PhraseMatch)> = phrases
             .iter()
             .enumerate()
@@ -198,6 +199,40 @@ fn mentions(
         });
     }
     out
+}
+
+/// Drops what a tagged span should not start with, unless the lexicon knows the whole
+/// phrase ("The Hague"): a leading "The" ("The US"), and a person's titles ("Mr Blair",
+/// "President Putin").
+fn trim_span(
+    text: &Text,
+    lower: &[u64],
+    lexicon: &Lexicon,
+    phrases: &[PhraseMatch],
+    kind: EntityKind,
+    mut tokens: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    if phrases.iter().any(|p| p.tokens.start == tokens.start) {
+        return tokens;
+    }
+    if tokens.len() > 1 && matches!(text.norm(tokens.start), "The" | "the") {
+        tokens.start += 1;
+    }
+    if kind == EntityKind::Person {
+        while tokens.len() > 1 {
+            let title_end = (tokens.start + 1..tokens.end).rev().find(|&end| {
+                matches!(lexicon.title_ending_at(text, lower, end), Some((s, _)) if s == tokens.start)
+            });
+            match title_end {
+                Some(end) => tokens.start = end,
+                None => break,
+            }
+            if tokens.len() > 1 && text.norm(tokens.start) == "." {
+                tokens.start += 1;
+            }
+        }
+    }
+    tokens
 }
 
 /// Whether the tagger's type and the lexicon's agree well enough to trust the lexicon.

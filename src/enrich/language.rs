@@ -25,8 +25,8 @@ const SAMPLE_BYTES: usize = 1024;
 /// English function words: in English news they are a quarter or more of all words, in
 /// other languages written in Latin script a few percent at most.
 const ENGLISH_FUNCTION_WORDS: [&str; 16] = [
-    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "was", "said",
-    "by", "as", "it",
+    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "was", "said", "by",
+    "as", "it",
 ];
 
 /// Share of function words above which a sample is English without asking whatlang.
@@ -66,7 +66,10 @@ pub fn detect(body: &str) -> Language {
 fn function_word_share(sample: &str) -> f64 {
     let mut words = 0usize;
     let mut hits = 0usize;
-    for word in sample.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+    for word in sample
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+    {
         words += 1;
         if word.len() <= 4
             && ENGLISH_FUNCTION_WORDS

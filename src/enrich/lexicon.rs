@@ -204,6 +204,8 @@ struct Node {
     demonym: Option<Country>,
     /// The lexicon spells this phrase in capitals only ("US", "FSB"): the text must too.
     acronym: bool,
+    /// The phrase starts with the article "the" ("the States"): the mention leaves it out.
+    article: bool,
     /// Some longer phrase continues this one.
     continues: bool,
 }
@@ -340,7 +342,8 @@ impl Lexicon {
             let mut j = i;
             while let Some(node) = self.phrases.get(&h) {
                 let ends_here = !node.actors.is_empty() || node.demonym.is_some();
-                if ends_here && (!node.acronym || is_all_caps(text, i..j + 1)) {
+                let first = if node.article { i + 1 } else { i };
+                if ends_here && (!node.acronym || is_all_caps(text, first..j + 1)) {
                     best = Some((j + 1, node));
                 }
                 j += 1;
@@ -355,8 +358,13 @@ impl Lexicon {
                         Some(country) if node.actors.is_empty() => Named::Demonym(country),
                         _ => Named::Actors(node.actors.clone()),
                     };
+                    let start = if node.article && end - i > 1 {
+                        i + 1
+                    } else {
+                        i
+                    };
                     out.push(PhraseMatch {
-                        tokens: i..end,
+                        tokens: start..end,
                         what,
                     });
                     i = end;
@@ -547,12 +555,14 @@ impl Lexicon {
     }
 
     fn add_phrase(&mut self, phrase: &str, actor: ActorId) {
-        let acronym = is_acronym(phrase);
+        let acronym = is_acronym(phrase.trim_start_matches("the "));
+        let article = phrase.starts_with("the ");
         if let Some(node) = self.insert(phrase) {
             if !node.actors.contains(&actor) {
                 node.actors.push(actor);
             }
             node.acronym = acronym;
+            node.article = article;
         }
     }
 
