@@ -142,6 +142,7 @@ pub async fn pipeline(
             reliable: false,
         },
         status: Status::Enriched,
+        dateline: None,
         entities: Vec::new(),
         quotes: Vec::new(),
         events: Vec::new(),

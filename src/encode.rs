@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::article::Article;
-use crate::enrich::{Enrichment, Entity, Event, Language, Quote, Status};
+use crate::enrich::{DatelineInfo, Enrichment, Entity, Event, Language, Quote, Status};
 
 /// Version of the output record's shape; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -39,6 +39,7 @@ struct Record<'a> {
     source: Option<&'a SourcePosition>,
     language: &'a Language,
     status: Status,
+    dateline: Option<&'a DatelineInfo>,
     entities: &'a [Entity],
     quotes: &'a [Quote],
     events: &'a [Event],
@@ -94,6 +95,7 @@ pub fn encode(
         source,
         language: &enrichment.language,
         status: enrichment.status,
+        dateline: enrichment.dateline.as_ref(),
         entities: &enrichment.entities,
         quotes: &enrichment.quotes,
         events: &enrichment.events,

@@ -34,6 +34,8 @@ pub use quotes::Quote;
 pub struct Enrichment {
     pub language: Language,
     pub status: Status,
+    /// "MOSCOW (Reuters) -" at the head of the story: metadata, not story text.
+    pub dateline: Option<DatelineInfo>,
     pub entities: Vec<Entity>,
     pub quotes: Vec<Quote>,
     pub events: Vec<Event>,
@@ -47,6 +49,34 @@ pub enum Status {
     Enriched,
     /// The article is not (reliably) English: it passes through with empty arrays.
     SkippedLanguage,
+}
+
+/// A story's dateline, with byte offsets into the body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatelineInfo {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    /// "MOSCOW", "KYIV, Ukraine".
+    pub place: String,
+    /// "Reuters", "AP", when given.
+    pub agency: Option<String>,
+    /// "March 3", as written, when given.
+    pub date: Option<String>,
+}
+
+impl DatelineInfo {
+    fn of(text: &text::Text) -> Option<DatelineInfo> {
+        let d = text.dateline()?;
+        Some(DatelineInfo {
+            start: d.span.start,
+            end: d.span.end,
+            text: text.slice(d.span).to_string(),
+            place: text.slice(d.place).to_string(),
+            agency: d.agency.map(|s| text.slice(s).to_string()),
+            date: d.date.map(|s| text.slice(s).to_string()),
+        })
+    }
 }
 
 /// Time spent in each stage, summed over the articles enriched with it.
@@ -113,6 +143,7 @@ impl Enricher {
             return Enrichment {
                 language,
                 status: Status::SkippedLanguage,
+                dateline: None,
                 entities: Vec::new(),
                 quotes: Vec::new(),
                 events: Vec::new(),
@@ -132,6 +163,7 @@ impl Enricher {
         Enrichment {
             language,
             status: Status::Enriched,
+            dateline: DatelineInfo::of(&text),
             entities,
             quotes,
             events,
