@@ -159,6 +159,8 @@ pub struct Gazetteer {
     nodes: HashKeyMap<Node>,
     /// Titles and role nouns, matched anywhere (also in lower case).
     titles: HashKeyMap<Node>,
+    /// Single words that are given names (bit 1) or family names (bit 2) of listed people.
+    name_parts: HashKeyMap<u8>,
     fingerprint: u64,
     phrases: usize,
 }
@@ -208,6 +210,7 @@ impl Gazetteer {
                         multi(4).for_each(|a| g.add(a, kind));
                     }
                     LexiconFile::People => {
+                        g.add_name_parts(col(0));
                         g.add(col(0), GazKind::Person);
                         multi(6).for_each(|a| g.add(a, GazKind::Person));
                     }
@@ -242,6 +245,36 @@ impl Gazetteer {
         if Self::insert(&mut self.nodes, phrase, Some(kind)) {
             self.phrases += 1;
         }
+    }
+
+    /// Records the first word of a person's name as a given name and the last as a family
+    /// name ("Vladimir Putin"; initials and suffixes such as "Jr." are skipped).
+    fn add_name_parts(&mut self, name: &str) {
+        let text = analyse(name.trim());
+        let words: Vec<usize> = (0..text.tokens().len())
+            .filter(|&i| {
+                let w = text.token_text(i);
+                text.tokens()[i].kind() == TokenKind::Word
+                    && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                    && !matches!(w, "Jr." | "Sr." | "Jr" | "Sr" | "II" | "III")
+            })
+            .collect();
+        if words.len() < 2 {
+            return;
+        }
+        let mut scratch = String::new();
+        let mut mark = |i: usize, bit: u8| {
+            let h = lower_hash(text.norm(i), &mut scratch);
+            *self.name_parts.entry(h).or_default() |= bit;
+        };
+        mark(words[0], 1);
+        mark(words[words.len() - 1], 2);
+    }
+
+    /// Whether a word (by [`lower_hash`]) is a known given name (bit 1) or family name (bit 2).
+    #[inline]
+    pub fn name_part(&self, lower: u64) -> u8 {
+        self.name_parts.get(&lower).copied().unwrap_or(0)
     }
 
     fn add_title(&mut self, phrase: &str) {

@@ -171,7 +171,9 @@ struct Attr {
     gaz: GazTag,
     /// Title / role-noun match: 0 none, 1 first token, 2 later token.
     title: u8,
-    doc: u8,
+    /// Known given name (bit 1) / family name (bit 2).
+    name: u8,
+    doc: u16,
     /// Word clusters (fine, coarse), 0 when the word is not in the vocabulary.
     cluster: u64,
     cluster2: u64,
@@ -185,6 +187,41 @@ const DOC_CAP: u8 = 1;
 const DOC_LOWER: u8 = 2;
 const DOC_RUN_LAST: u8 = 4;
 const DOC_RUN_INNER: u8 = 8;
+/// Contexts a capitalised word is seen in anywhere in the document (bits 4..).
+const CUE_AFTER_TITLE: u16 = 1 << 4;
+const CUE_AFTER_THE: u16 = 1 << 5;
+const CUE_AFTER_PREP: u16 = 1 << 6;
+const CUE_BEFORE_POSS: u16 = 1 << 7;
+const CUE_BEFORE_SAID: u16 = 1 << 8;
+const CUE_NEAR_NAME: u16 = 1 << 9;
+
+/// Lower-case hashes of the cue words.
+#[derive(Debug, Clone)]
+struct CueWords {
+    the: u64,
+    preps: [u64; 6],
+    poss: [u64; 2],
+    said: [u64; 6],
+}
+
+impl CueWords {
+    fn new() -> CueWords {
+        let h = hash_lowered;
+        CueWords {
+            the: h("the"),
+            preps: [h("in"), h("at"), h("from"), h("to"), h("near"), h("into")],
+            poss: [h("'s"), h("'")],
+            said: [
+                h("said"),
+                h("says"),
+                h("told"),
+                h("added"),
+                h("say"),
+                h("asked"),
+            ],
+        }
+    }
+}
 
 /// Word shapes: "Xxxx" (runs capped at four) and "Xx" (runs collapsed).
 fn shapes(s: &str) -> (u64, u64) {
@@ -407,6 +444,9 @@ const T_CASE_P1: u64 = tpl(29);
 const T_HIST: u64 = tpl(30);
 const T_CLUSTER: u64 = tpl(32);
 const T_TITLE: u64 = tpl(36);
+const T_NAME: u64 = tpl(38);
+const T_CUES: u64 = tpl(40);
+const T_NAME_CTX: u64 = tpl(39);
 const T_TITLE_M1: u64 = tpl(37);
 const T_CLUSTER2: u64 = tpl(33);
 const T_CLUSTER_M1: u64 = tpl(34);
@@ -462,6 +502,7 @@ fn form_hash(norm: &str) -> u64 {
 /// Turns texts into tagger features. Holds the lexicons and the corpus-derived tables.
 #[derive(Debug, Clone)]
 pub struct Featurizer {
+    cues: CueWords,
     gazetteer: Gazetteer,
     priors: HashKeyMap<Prior>,
     vocab: Vocab,
@@ -531,6 +572,7 @@ impl Doc {
 impl Featurizer {
     pub fn new(gazetteer: Gazetteer, priors: HashKeyMap<Prior>, vocab: Vocab) -> Featurizer {
         Featurizer {
+            cues: CueWords::new(),
             gazetteer,
             priors,
             vocab,
@@ -642,8 +684,22 @@ impl Featurizer {
                 a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
             }
         }
+        let lowers: Vec<u64> = attrs.iter().map(|a| a.lower).collect();
+        let starts: Vec<bool> = (0..n)
+            .map(|i| may_start(text.tokens()[i].kind(), text.token_text(i)))
+            .collect();
+        let mut gaz = Vec::new();
+        self.gazetteer.annotate(&lowers, &starts, &mut gaz);
+        let mut titles = Vec::new();
+        self.gazetteer.annotate_titles(&lowers, &mut titles);
+        for ((a, g), title) in attrs.iter_mut().zip(gaz).zip(titles) {
+            a.gaz = g;
+            a.title = title;
+            a.name = self.gazetteer.name_part(a.lower);
+        }
         // Document-level evidence.
-        let mut doc: HashKeyMap<u8> = HashKeyMap::default();
+        let cw = &self.cues;
+        let mut doc: HashKeyMap<u16> = HashKeyMap::default();
         for seg in &segments {
             if attrs[seg.start].headline {
                 continue;
@@ -660,26 +716,48 @@ impl Featurizer {
                     run = 0;
                 }
                 if case == Case::Lower {
-                    *doc.entry(attrs[i].lower).or_default() |= DOC_LOWER;
-                } else if case.is_capitalised() && !attrs[i].initial {
-                    *doc.entry(attrs[i].lower).or_default() |= DOC_CAP;
+                    *doc.entry(attrs[i].lower).or_default() |= u16::from(DOC_LOWER);
+                } else if case.is_capitalised() {
+                    let mut f = if attrs[i].initial {
+                        0
+                    } else {
+                        u16::from(DOC_CAP)
+                    };
+                    if i > seg.start {
+                        let p = &attrs[i - 1];
+                        if p.title != 0 {
+                            f |= CUE_AFTER_TITLE;
+                        }
+                        if p.lower == cw.the {
+                            f |= CUE_AFTER_THE;
+                        }
+                        if cw.preps.contains(&p.lower) {
+                            f |= CUE_AFTER_PREP;
+                        }
+                        if p.name & 1 != 0 {
+                            f |= CUE_NEAR_NAME;
+                        }
+                    }
+                    if i + 1 < seg.end {
+                        let x = &attrs[i + 1];
+                        if cw.poss.contains(&x.lower) {
+                            f |= CUE_BEFORE_POSS;
+                        }
+                        if cw.said.contains(&x.lower) {
+                            f |= CUE_BEFORE_SAID;
+                        }
+                        if x.name & 2 != 0 {
+                            f |= CUE_NEAR_NAME;
+                        }
+                    }
+                    *doc.entry(attrs[i].lower).or_default() |= f;
                 }
             }
             if run >= 2 {
                 mark_run(&mut doc, &attrs, seg.end - run..seg.end);
             }
         }
-        let lowers: Vec<u64> = attrs.iter().map(|a| a.lower).collect();
-        let starts: Vec<bool> = (0..n)
-            .map(|i| may_start(text.tokens()[i].kind(), text.token_text(i)))
-            .collect();
-        let mut gaz = Vec::new();
-        self.gazetteer.annotate(&lowers, &starts, &mut gaz);
-        let mut titles = Vec::new();
-        self.gazetteer.annotate_titles(&lowers, &mut titles);
-        for ((a, g), title) in attrs.iter_mut().zip(gaz).zip(titles) {
-            a.gaz = g;
-            a.title = title;
+        for a in attrs.iter_mut() {
             a.doc = doc.get(&a.lower).copied().unwrap_or(0);
         }
         Doc { attrs, segments }
@@ -784,12 +862,24 @@ impl Featurizer {
             ));
             out.push(combine(
                 T_DOC,
-                u64::from(t.doc) | t.case << 4 | init << 8 | hl << 9,
+                u64::from(t.doc & 15) | t.case << 4 | init << 8 | hl << 9,
+            ));
+            out.push(combine(
+                T_CUES,
+                u64::from(t.doc >> 4) | t.case << 6 | init << 10,
             ));
             if t.headline {
                 out.push(combine(T_HEADLINE_SHAPE, combine(t.shape, t.lower)));
             }
             out.push(combine(T_TITLE, u64::from(t.title) | t.case << 4));
+            out.push(combine(T_NAME, u64::from(t.name) | t.case << 4));
+            out.push(combine(
+                T_NAME_CTX,
+                m1.map_or(4, |x| u64::from(x.name))
+                    | p1.map_or(4, |x| u64::from(x.name)) << 3
+                    | t.case << 6
+                    | u64::from(t.name) << 10,
+            ));
             out.push(combine(
                 T_TITLE_M1,
                 m1.map_or(9, |x| u64::from(x.title)) | t.case << 4,
@@ -856,7 +946,7 @@ fn eff_shape(a: &Attr) -> u64 {
     }
 }
 
-fn mark_run(doc: &mut HashKeyMap<u8>, attrs: &[Attr], run: Range<usize>) {
+fn mark_run(doc: &mut HashKeyMap<u16>, attrs: &[Attr], run: Range<usize>) {
     let last = run.end - 1;
     for i in run {
         let f = if i == last {
@@ -864,7 +954,7 @@ fn mark_run(doc: &mut HashKeyMap<u8>, attrs: &[Attr], run: Range<usize>) {
         } else {
             DOC_RUN_INNER
         };
-        *doc.entry(attrs[i].lower).or_default() |= f;
+        *doc.entry(attrs[i].lower).or_default() |= u16::from(f);
     }
 }
 
