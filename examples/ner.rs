@@ -99,7 +99,12 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("bench") if args.len() >= 2 => {
+            let loading = Instant::now();
             let rec = load(args.get(2))?;
+            println!(
+                "model and lexicons loaded in {:.0} ms",
+                loading.elapsed().as_secs_f64() * 1000.0
+            );
             let mut docs = Vec::new();
             texts(Path::new(&args[1]), &mut docs)?;
             let mut words = 0;

@@ -18,7 +18,8 @@ use std::ops::Range;
 use super::entities::EntityKind;
 use super::gazetteer::{hash_lowered, lower_hash, may_start, GazKind, GazTag, Gazetteer};
 use super::tagger::{
-    combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader, Tagger,
+    combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader, TagScratch,
+    Tagger,
 };
 use super::text::{Text, TokenKind};
 
@@ -113,6 +114,23 @@ impl Case {
         }
         let (mut upper, mut lower, mut letters) = (0, 0, 0);
         let mut first_upper = None;
+        if s.is_ascii() {
+            for &b in s.as_bytes() {
+                if b.is_ascii_alphabetic() {
+                    letters += 1;
+                    let u = b.is_ascii_uppercase();
+                    if first_upper.is_none() {
+                        first_upper = Some(u);
+                    }
+                    if u {
+                        upper += 1;
+                    } else {
+                        lower += 1;
+                    }
+                }
+            }
+            return Case::classify(first_upper, upper, lower, letters);
+        }
         for c in s.chars() {
             if c.is_alphabetic() {
                 letters += 1;
@@ -127,6 +145,10 @@ impl Case {
                 }
             }
         }
+        Case::classify(first_upper, upper, lower, letters)
+    }
+
+    fn classify(first_upper: Option<bool>, upper: u32, lower: u32, letters: u32) -> Case {
         match first_upper {
             None => Case::Other,
             Some(true) if lower == 0 && letters >= 2 => Case::Upper,
@@ -1185,6 +1207,7 @@ struct Scratch {
     feats: Features,
     labels: Vec<u16>,
     pre: Vec<i32>,
+    tag: TagScratch,
 }
 
 impl Recognizer {
@@ -1319,6 +1342,7 @@ impl Recognizer {
             feats: Features::new(N_CTX),
             labels: Vec::new(),
             pre: Vec::new(),
+            tag: TagScratch::default(),
         };
         let mut out = Vec::new();
         let mut history = History::new(&doc);
@@ -1336,8 +1360,13 @@ impl Recognizer {
                 .fused
                 .as_ref()
                 .map(|_| scratch.pre.as_slice());
-            self.tagger
-                .tag_with(&scratch.feats, pre, &mut history, &mut scratch.labels);
+            self.tagger.tag_into(
+                &scratch.feats,
+                pre,
+                &mut history,
+                &mut scratch.labels,
+                &mut scratch.tag,
+            );
             let mut open: Option<(usize, ConllType)> = None;
             for (k, &l) in scratch.labels.iter().enumerate() {
                 let i = seg.start + k;

@@ -505,6 +505,14 @@ impl WeightTable {
     }
 }
 
+/// Buffers that [`Tagger::tag_into`] reuses between sequences.
+#[derive(Debug, Clone, Default)]
+pub struct TagScratch {
+    homes: Vec<u32>,
+    stat: Vec<i32>,
+    dyn_keys: Vec<u64>,
+}
+
 /// A trained tagger, ready to tag.
 #[derive(Debug, Clone)]
 pub struct Tagger {
@@ -555,10 +563,22 @@ impl Tagger {
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
     ) {
+        self.tag_into(feats, pre, dynamic, out, &mut TagScratch::default());
+    }
+
+    /// Like [`Tagger::tag_with`], reusing the buffers in `scratch` across calls.
+    pub fn tag_into(
+        &self,
+        feats: &Features,
+        pre: Option<&[i32]>,
+        dynamic: &mut impl Dynamic,
+        out: &mut Vec<u16>,
+        scratch: &mut TagScratch,
+    ) {
         match self.table.stride {
-            16 => self.tag_lanes::<12>(feats, pre, dynamic, out),
-            32 => self.tag_lanes::<28>(feats, pre, dynamic, out),
-            64 => self.tag_lanes::<60>(feats, pre, dynamic, out),
+            16 => self.tag_lanes::<12>(feats, pre, dynamic, out, scratch),
+            32 => self.tag_lanes::<28>(feats, pre, dynamic, out, scratch),
+            64 => self.tag_lanes::<60>(feats, pre, dynamic, out, scratch),
             _ => self.tag_slices(feats, pre, dynamic, out),
         }
     }
@@ -579,52 +599,63 @@ impl Tagger {
         pre: Option<&[i32]>,
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
+        scratch: &mut TagScratch,
     ) {
         out.clear();
         let n_labels = self.labels.len().min(LANES);
-        let mut dyn_keys = Vec::new();
         // Static scores first, in two passes: the first only reads each key's home slot, with
         // no branch on what it finds, so the memory loads overlap; the second then probes
         // (now from cache) and adds the rows.
-        let homes: Vec<usize> = feats
-            .keys
-            .iter()
-            .map(|&k| {
-                if self.table.may_contain(k) {
-                    let s = self.table.home(k);
-                    if self.table.key_at(s) != 0 {
-                        return s;
-                    }
+        let homes = &mut scratch.homes;
+        homes.clear();
+        homes.extend(feats.keys.iter().map(|&k| {
+            if self.table.may_contain(k) {
+                let s = self.table.home(k);
+                if self.table.key_at(s) != 0 {
+                    return s as u32;
                 }
-                usize::MAX
-            })
-            .collect();
-        let mut stat = vec![[0i32; LANES]; feats.len()];
+            }
+            u32::MAX
+        }));
+        let stat = &mut scratch.stat;
+        stat.clear();
+        stat.resize(feats.len() * LANES, 0);
         if let Some(pre) = pre {
-            for (row, p) in stat.iter_mut().zip(pre.chunks_exact(self.labels.len())) {
+            for (row, p) in stat
+                .chunks_exact_mut(LANES)
+                .zip(pre.chunks_exact(self.labels.len()))
+            {
                 row[..n_labels].copy_from_slice(&p[..n_labels]);
             }
         }
         let mut j = 0;
-        for (scores, &end) in stat.iter_mut().zip(&feats.ends) {
+        for (row, &end) in stat.chunks_exact_mut(LANES).zip(&feats.ends) {
+            let Ok(scores) = <&mut [i32; LANES]>::try_from(row) else {
+                continue;
+            };
             let end = end as usize;
             while j < end {
-                if homes[j] != usize::MAX {
-                    self.table.add_lanes(homes[j], feats.keys[j], scores);
+                if homes[j] != u32::MAX {
+                    self.table
+                        .add_lanes(homes[j] as usize, feats.keys[j], scores);
                 }
                 j += 1;
             }
         }
+        let dyn_keys = &mut scratch.dyn_keys;
         let (mut p1, mut p2) = (START, START);
-        for (i, scores) in stat.iter_mut().enumerate() {
+        for (i, row) in stat.chunks_exact_mut(LANES).enumerate() {
+            let Ok(scores) = <&mut [i32; LANES]>::try_from(row) else {
+                continue;
+            };
             history_keys(feats, i, p1, p2, |k| {
                 if self.table.may_contain(k) {
                     self.table.add_lanes(self.table.home(k), k, scores);
                 }
             });
             dyn_keys.clear();
-            dynamic.keys(i, &mut dyn_keys);
-            for &k in &dyn_keys {
+            dynamic.keys(i, dyn_keys);
+            for &k in dyn_keys.iter() {
                 if self.table.may_contain(k) {
                     self.table.add_lanes(self.table.home(k), k, scores);
                 }
