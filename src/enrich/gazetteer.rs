@@ -477,11 +477,45 @@ mod tests {
     }
 
     #[test]
+    fn titles_organisations_and_name_parts() {
+        let g = Gazetteer::from_lexicons(&[
+            (
+                LexiconFile::Organisations,
+                "United Nations\tORG\t\tIGO\tUN|U.N.\nTaliban\tNORP\tAFG\tREB\t\n",
+            ),
+            (
+                LexiconFile::People,
+                "Vladimir Putin\tRUS\tGOV\tpresident\t2012\t\tPutin|Vladimir Vladimirovich Putin\n",
+            ),
+            (
+                LexiconFile::Titles,
+                "Foreign Minister\tforeign minister\tGOV\tforeign minister|foreign secretary\n",
+            ),
+        ]);
+        assert_eq!(g.lookup("U.N."), Some(GazKind::Org));
+        assert_eq!(g.lookup("Taliban"), Some(GazKind::Norp));
+        assert_eq!(g.lookup("putin"), Some(GazKind::Person));
+        let mut s = String::new();
+        assert_eq!(g.name_part(lower_hash("Vladimir", &mut s)), 1);
+        assert_eq!(g.name_part(lower_hash("PUTIN", &mut s)), 2);
+        assert_eq!(g.name_part(lower_hash("Vladimirovich", &mut s)), 0);
+        let t = analyse("the British foreign secretary and the Foreign Minister");
+        let lower: Vec<u64> = (0..t.tokens().len())
+            .map(|i| lower_hash(t.norm(i), &mut s))
+            .collect();
+        let mut out = Vec::new();
+        g.annotate_titles(&lower, &mut out);
+        assert_eq!(out, vec![0, 0, 1, 2, 0, 0, 1, 2]);
+    }
+
+    #[test]
     fn embedded_lexicons_load() {
         let g = Gazetteer::embedded();
         assert!(g.len() > 500, "only {} phrases", g.len());
         assert_eq!(g.lookup("Russia"), Some(GazKind::Country));
         assert_eq!(g.lookup("Russian"), Some(GazKind::Demonym));
         assert_eq!(g.lookup("Moscow"), Some(GazKind::Gpe));
+        assert_eq!(g.lookup("NATO"), Some(GazKind::Org));
+        assert_eq!(g.lookup("Vladimir Putin"), Some(GazKind::Person));
     }
 }
