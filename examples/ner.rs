@@ -41,25 +41,21 @@ fn texts(dir: &Path, out: &mut Vec<String>) -> Result<(), String> {
 fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("train") if args.len() >= 3 => {
-            let mut opts = TrainOptions::default();
+            let mut opts = TrainOptions::standard(Path::new("../shared"));
             let mut it = args[3..].iter();
             let mut explicit = false;
             while let Some(a) = it.next() {
                 match (a.as_str(), it.next()) {
                     ("--unlabeled", Some(p)) => {
+                        if !explicit {
+                            opts.unlabeled.clear();
+                        }
                         opts.unlabeled.push(PathBuf::from(p));
                         explicit = true;
                     }
                     ("--epochs", Some(n)) => opts.epochs = n.parse().map_err(|e| format!("{e}"))?,
                     ("--prune", Some(n)) => opts.prune = n.parse().map_err(|e| format!("{e}"))?,
                     _ => return Err(format!("unknown option {a}")),
-                }
-            }
-            if !explicit {
-                for p in ["../shared/corpus/bbc", "../shared/train/ud_english_ewt/en_ewt-ud-train.conllu"] {
-                    if Path::new(p).exists() {
-                        opts.unlabeled.push(PathBuf::from(p));
-                    }
                 }
             }
             let r = train_ner(Path::new(&args[1]), Path::new(&args[2]), &opts)

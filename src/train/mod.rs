@@ -54,6 +54,22 @@ impl Default for TrainOptions {
     }
 }
 
+impl TrainOptions {
+    /// The options that produced the committed `models/ner.bin`: the defaults plus the
+    /// unlabelled corpora under the shared data folder (`../shared` from the project root):
+    /// the BBC articles and the UD English EWT training text. Training fails if they are
+    /// missing, rather than silently producing a different model.
+    pub fn standard(shared: &Path) -> TrainOptions {
+        TrainOptions {
+            unlabeled: vec![
+                shared.join("corpus/bbc"),
+                shared.join("train/ud_english_ewt/en_ewt-ud-train.conllu"),
+            ],
+            ..TrainOptions::default()
+        }
+    }
+}
+
 /// What training did.
 #[derive(Debug, Clone)]
 pub struct TrainReport {
@@ -142,6 +158,12 @@ fn unlabeled_texts(paths: &[PathBuf]) -> Result<Vec<String>, TrainError> {
 }
 
 fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrainError> {
+    if !p.exists() {
+        return Err(TrainError::Io {
+            path: p.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        });
+    }
     if p.is_dir() {
         for e in std::fs::read_dir(p).map_err(io_err(p))? {
             let e = e.map_err(io_err(p))?;
