@@ -55,6 +55,13 @@ fn run(args: &[String]) -> Result<(), String> {
                     }
                     ("--epochs", Some(n)) => opts.epochs = n.parse().map_err(|e| format!("{e}"))?,
                     ("--prune", Some(n)) => opts.prune = n.parse().map_err(|e| format!("{e}"))?,
+                    ("--clusters", Some(n)) => {
+                        let (f, c) = n.split_once(',').ok_or("--clusters FINE,COARSE")?;
+                        opts.clusters = (
+                            f.parse().map_err(|e| format!("{e}"))?,
+                            c.parse().map_err(|e| format!("{e}"))?,
+                        );
+                    }
                     _ => return Err(format!("unknown option {a}")),
                 }
             }

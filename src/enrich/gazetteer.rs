@@ -386,6 +386,13 @@ impl Gazetteer {
         }
     }
 
+    /// The lexicon kind of a phrase given as its tokens' [`lower_hash`]es, if any.
+    pub fn phrase_kind(&self, lower: &[u64]) -> Option<GazKind> {
+        let (&first, rest) = lower.split_first()?;
+        let h = rest.iter().fold(first, |h, &x| combine(h, x));
+        self.nodes.get(&h).and_then(|n| n.kind)
+    }
+
     /// Convenience: the lexicon kind of an exact phrase (case-insensitive), if any.
     pub fn lookup(&self, phrase: &str) -> Option<GazKind> {
         let text = analyse(phrase);

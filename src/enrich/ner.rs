@@ -4,7 +4,8 @@
 //! The tagger predicts CoNLL-style BIO labels (PER, ORG, LOC, MISC) per segment (the dateline,
 //! then each sentence). Spans are then typed with the lexicons: LOC becomes GPE unless the
 //! lexicon (or a geographic head word such as "River") says it is a place without a government;
-//! MISC becomes NORP for nationalities, religions and political groups.
+//! MISC becomes NORP for nationalities, religions and political groups, and GPE when the span is
+//! a country or city name used attributively ("US officials").
 //!
 //! Features per token: lower-cased form and exact form, ±2 lower-cased context words and
 //! bigrams, word shape (long and collapsed) with context shapes, prefixes and suffixes, word
@@ -1423,37 +1424,25 @@ impl Recognizer {
                     }
                 }
             },
-            ConllType::Misc => {
-                let norp = matches!(
-                    self.lexicon_kind(doc, toks.clone()),
-                    Some(GazKind::Demonym | GazKind::Norp)
-                ) || (toks.len() == 1
-                    && NORP_WORDS.contains(&text.norm(toks.start).to_lowercase().as_str()));
-                if norp {
+            ConllType::Misc => match self.lexicon_kind(doc, toks.clone()) {
+                Some(GazKind::Demonym | GazKind::Norp) => EntityKind::Norp,
+                // A country or city used attributively ("US officials") is still a GPE.
+                Some(GazKind::Country | GazKind::Gpe) => EntityKind::Gpe,
+                _ if toks.len() == 1
+                    && NORP_WORDS.contains(&text.norm(toks.start).to_lowercase().as_str()) =>
+                {
                     EntityKind::Norp
-                } else {
-                    EntityKind::Misc
                 }
-            }
+                _ => EntityKind::Misc,
+            },
         };
         NamedSpan { start, end, kind }
     }
 
-    /// The lexicon kind when the tokens are exactly one lexicon match.
+    /// The lexicon kind of exactly these tokens as a phrase, if it is in a lexicon.
     fn lexicon_kind(&self, doc: &Doc, toks: Range<usize>) -> Option<GazKind> {
-        let first = doc.attrs[toks.start].gaz;
-        if !first.is_begin() {
-            return None;
-        }
-        let kind = first.kind()?;
-        let inside_ok = doc.attrs[toks.start + 1..toks.end]
-            .iter()
-            .all(|a| a.gaz.kind() == Some(kind) && !a.gaz.is_begin());
-        let ends = doc
-            .attrs
-            .get(toks.end)
-            .is_none_or(|a| a.gaz.is_begin() || a.gaz.kind().is_none());
-        (inside_ok && ends).then_some(kind)
+        let lower: Vec<u64> = doc.attrs[toks].iter().map(|a| a.lower).collect();
+        self.featurizer.gazetteer.phrase_kind(&lower)
     }
 }
 
@@ -1538,6 +1527,30 @@ The European Commission said on Thursday it disagreed with German advice to cons
         for body in &bodies {
             let t = analyse(body);
             assert_eq!(fused.recognize(&t), plain.recognize(&t));
+        }
+    }
+
+    #[test]
+    fn random_text_never_panics_and_spans_stay_in_bounds() {
+        let pool: Vec<char> =
+            "aZ9 .,;:'\"’“”‘-—–…$£%&()[]\n\t\u{a0}éÉßİ漢字🙂\u{301}\u{200b}AB.C.Mr.No.U.S"
+                .chars()
+                .collect();
+        let r = recognizer();
+        let mut rng = crate::enrich::tagger::Rng::new(99);
+        for _ in 0..300 {
+            let len = (rng.next_u64() % 120) as usize;
+            let body: String = (0..len)
+                .map(|_| pool[(rng.next_u64() % pool.len() as u64) as usize])
+                .collect();
+            let t = analyse(&body);
+            for tok in t.tokens() {
+                assert!(tok.start() < tok.end() && tok.end() <= body.len());
+                assert!(body.is_char_boundary(tok.start()) && body.is_char_boundary(tok.end()));
+            }
+            for s in r.recognize(&t) {
+                assert!(s.start < s.end && s.end <= body.len());
+            }
         }
     }
 
