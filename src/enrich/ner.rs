@@ -1115,6 +1115,15 @@ const GEO_HEADS: &[&str] = &[
     "region",
 ];
 
+/// Words that are never a one-word entity.
+const CLOSED_CLASS: &[&str] = &[
+    "i", "he", "she", "it", "we", "they", "you", "me", "him", "her", "us", "them", "his", "its",
+    "our", "their", "your", "my", "the", "a", "an", "this", "that", "these", "those", "there",
+    "here", "and", "or", "but", "if", "of", "in", "on", "at", "to", "for", "by", "with", "from",
+    "as", "is", "was", "be", "not", "no", "yes", "who", "what", "which", "when", "where", "why",
+    "how", "mr", "mrs", "ms", "mr.", "mrs.", "ms.", "dr", "dr.", "sir",
+];
+
 /// MISC words that name nationalities, religions or political groups (beyond the lexicon).
 const NORP_WORDS: &[&str] = &[
     "muslim",
@@ -1390,22 +1399,43 @@ impl Recognizer {
                     continue;
                 }
                 if let Some((s, t)) = open.take() {
-                    out.push(self.typed(text, &doc, s..i, t));
+                    out.extend(self.typed(text, &doc, s..i, t));
                 }
                 if let Some((_, t)) = info {
                     open = Some((i, t));
                 }
             }
             if let Some((s, t)) = open {
-                out.push(self.typed(text, &doc, s..seg.end, t));
+                out.extend(self.typed(text, &doc, s..seg.end, t));
             }
         }
         out.sort_unstable_by_key(|s| s.start);
         out
     }
 
-    /// Types a CoNLL span for output (see the module docs).
-    fn typed(&self, text: &Text, doc: &Doc, toks: Range<usize>, t: ConllType) -> NamedSpan {
+    /// Trims, checks and types a CoNLL span for output (see the module docs): a person's
+    /// leading titles and honorifics are not part of the name ("Mr Sullivan" -> "Sullivan"), and
+    /// a lone pronoun or determiner is never an entity.
+    fn typed(&self, text: &Text, doc: &Doc, toks: Range<usize>, t: ConllType) -> Option<NamedSpan> {
+        let mut toks = toks;
+        if t == ConllType::Per {
+            while toks.len() > 1 && doc.attrs[toks.start].title != 0 {
+                let mut end = toks.start + 1;
+                while end < toks.end && doc.attrs[end].title == 2 {
+                    end += 1;
+                }
+                if end >= toks.end {
+                    break;
+                }
+                toks.start = end;
+            }
+        }
+        if toks.len() == 1 {
+            let w = text.norm(toks.start).to_lowercase();
+            if CLOSED_CLASS.contains(&w.as_str()) {
+                return None;
+            }
+        }
         let start = text.tokens()[toks.start].start();
         let end = text.tokens()[toks.end - 1].end();
         let kind = match t {
@@ -1436,7 +1466,7 @@ impl Recognizer {
                 _ => EntityKind::Misc,
             },
         };
-        NamedSpan { start, end, kind }
+        Some(NamedSpan { start, end, kind })
     }
 
     /// The lexicon kind of exactly these tokens as a phrase, if it is in a lexicon.
@@ -1499,9 +1529,29 @@ The European Commission said on Thursday it disagreed with German advice to cons
         assert!(has("Washington", EntityKind::Gpe), "{got:?}");
         assert!(has("Russian", EntityKind::Norp), "{got:?}");
         assert!(has("European Commission", EntityKind::Org), "{got:?}");
+        assert!(
+            !got.iter().any(|(t, _)| t.starts_with("President")),
+            "{got:?}"
+        );
         // The dateline place is tagged too.
         assert!(has("MOSCOW", EntityKind::Gpe), "{got:?}");
         assert!(!got.iter().any(|(t, _)| t == "Thursday"), "{got:?}");
+    }
+
+    #[test]
+    fn titles_are_not_part_of_names_and_pronouns_are_not_entities() {
+        let body = "Mr Ebbers denied the charges.\n\nHe said Mrs Thatcher and Dr. Smith agreed.";
+        let got = spans(&recognizer(), body);
+        assert!(
+            got.iter()
+                .all(|(t, _)| !t.starts_with("Mr") && !t.starts_with("Dr")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Ebbers".to_string(), EntityKind::Person)),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(t, _)| t == "He"), "{got:?}");
     }
 
     #[test]
