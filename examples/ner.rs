@@ -55,6 +55,10 @@ fn run(args: &[String]) -> Result<(), String> {
                     }
                     ("--epochs", Some(n)) => opts.epochs = n.parse().map_err(|e| format!("{e}"))?,
                     ("--prune", Some(n)) => opts.prune = n.parse().map_err(|e| format!("{e}"))?,
+                    ("--seed", Some(n)) => opts.seed = n.parse().map_err(|e| format!("{e}"))?,
+                    ("--ensemble", Some(n)) => {
+                        opts.ensemble = n.parse().map_err(|e| format!("{e}"))?
+                    }
                     ("--clusters", Some(n)) => {
                         let (f, c) = n.split_once(',').ok_or("--clusters FINE,COARSE")?;
                         opts.clusters = (
@@ -146,7 +150,7 @@ fn run(args: &[String]) -> Result<(), String> {
             );
             Ok(())
         }
-        _ => Err("usage: ner train CONLL OUT [--unlabeled PATH]... [--epochs N] [--prune X] | ner eval CONLL [MODEL] [--no-fusion] | ner bench DIR [MODEL]".into()),
+        _ => Err("usage: ner train CONLL OUT [--unlabeled PATH]... [--epochs N] [--prune X] [--seed N] [--ensemble K] [--clusters F,C] | ner eval CONLL [MODEL] [--no-fusion] | ner bench DIR [MODEL]".into()),
     }
 }
 

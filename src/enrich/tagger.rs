@@ -933,15 +933,43 @@ impl Trainer {
     /// Averages the weights, drops rows whose largest weight is below `prune` (absolute), and
     /// quantizes the rest into a [`Tagger`].
     pub fn finish(self, prune: f32) -> Tagger {
+        Trainer::finish_ensemble(self, Vec::new(), prune)
+    }
+
+    /// The averaged weights, one row per feature key.
+    fn averaged(&self) -> impl Iterator<Item = (u64, Vec<f32>)> + '_ {
         let n = self.labels.len();
         let steps = self.steps as f64;
-        let mut avg_rows: Vec<(u64, Vec<f32>)> = Vec::with_capacity(self.index.len());
-        let mut max_abs = 0f32;
-        for (&key, &r) in &self.index {
+        self.index.iter().map(move |(&key, &r)| {
             let base = r as usize * n;
-            let row: Vec<f32> = (0..n)
+            let row = (0..n)
                 .map(|l| (f64::from(self.weights[base + l]) - self.acc[base + l] / steps) as f32)
                 .collect();
+            (key, row)
+        })
+    }
+
+    /// Like [`Trainer::finish`] for several trainers of the same task (say, different shuffling
+    /// seeds): their averaged weights are averaged again into one model, which tags at the cost
+    /// of one.
+    pub fn finish_ensemble(first: Trainer, rest: Vec<Trainer>, prune: f32) -> Tagger {
+        let n = first.labels.len();
+        let k = 1 + rest.len();
+        let mut sums: HashKeyMap<Vec<f32>> = HashKeyMap::default();
+        for t in std::iter::once(&first).chain(&rest) {
+            for (key, row) in t.averaged() {
+                let acc = sums.entry(key).or_insert_with(|| vec![0.0; n]);
+                for (a, w) in acc.iter_mut().zip(row) {
+                    *a += w;
+                }
+            }
+        }
+        let mut avg_rows: Vec<(u64, Vec<f32>)> = Vec::with_capacity(sums.len());
+        let mut max_abs = 0f32;
+        for (key, mut row) in sums {
+            if k > 1 {
+                row.iter_mut().for_each(|w| *w /= k as f32);
+            }
             let m = row.iter().fold(0f32, |m, w| m.max(w.abs()));
             if m >= prune && m > 0.0 {
                 max_abs = max_abs.max(m);
@@ -967,8 +995,8 @@ impl Trainer {
             .collect();
         Tagger {
             table: WeightTable::build(&rows, n),
-            labels: self.labels,
-            n_ctx: self.n_ctx,
+            labels: first.labels,
+            n_ctx: first.n_ctx,
             scale,
         }
     }
@@ -1098,6 +1126,36 @@ mod tests {
             }
         }
         assert_eq!(right, total, "toy task should be learned perfectly");
+    }
+
+    #[test]
+    fn an_ensemble_of_shuffles_is_one_model_that_still_learns() {
+        let train = |seed: u64| {
+            let mut rng = Rng::new(seed);
+            let corpus = toy_corpus(&mut rng, 200);
+            let mut t = Trainer::new(labels(), 1);
+            for _ in 0..4 {
+                for s in &corpus {
+                    let gold: Vec<u16> = toy_gold(s)
+                        .iter()
+                        .map(|l| t.labels().index(l).unwrap_or(0))
+                        .collect();
+                    t.train_sequence(&toy_features(s), &gold);
+                }
+            }
+            t
+        };
+        let single = train(1).finish(0.0);
+        let alone = Trainer::finish_ensemble(train(1), Vec::new(), 0.0);
+        assert_eq!(single.to_bytes(), alone.to_bytes());
+        let ensemble = Trainer::finish_ensemble(train(1), vec![train(2), train(3)], 0.0);
+        let mut rng = Rng::new(5);
+        let mut out = Vec::new();
+        for s in toy_corpus(&mut rng, 50) {
+            ensemble.tag(&toy_features(&s), &mut out);
+            let names: Vec<&str> = out.iter().map(|&l| ensemble.labels().name(l)).collect();
+            assert_eq!(names, toy_gold(&s));
+        }
     }
 
     #[test]

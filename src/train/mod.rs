@@ -37,6 +37,9 @@ pub struct TrainOptions {
     pub clusters: (usize, usize),
     /// Passes of the exchange algorithm.
     pub cluster_passes: usize,
+    /// Taggers trained with seeds `seed`, `seed + 1`, ... whose weights are averaged into
+    /// the one model (1: a single tagger).
+    pub ensemble: usize,
 }
 
 impl Default for TrainOptions {
@@ -50,6 +53,7 @@ impl Default for TrainOptions {
             cluster_min_count: 3,
             clusters: (256, 64),
             cluster_passes: 6,
+            ensemble: 8,
         }
     }
 }
@@ -313,24 +317,31 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
 
     // Documents in a shuffled order each epoch; segments in order within a document, so the
     // document-level history features see what decoding will see.
-    let mut trainer = Trainer::new(ner::label_set(), N_CTX);
-    let mut rng = Rng::new(opts.seed);
-    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut trainers = Vec::new();
     let mut epoch_errors = Vec::new();
-    for _ in 0..opts.epochs {
-        rng.shuffle(&mut order);
-        let mut errors = 0;
-        for &i in &order {
-            let d = &examples[i];
-            let mut history = History::new(&d.doc);
-            for seg in &d.segments {
-                history.set_segment(seg.start);
-                errors += trainer.train_sequence_dynamic(&seg.feats, &mut history, &seg.gold);
+    for member in 0..opts.ensemble.max(1) {
+        let mut trainer = Trainer::new(ner::label_set(), N_CTX);
+        let mut rng = Rng::new(opts.seed.wrapping_add(member as u64));
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        for _ in 0..opts.epochs {
+            rng.shuffle(&mut order);
+            let mut errors = 0;
+            for &i in &order {
+                let d = &examples[i];
+                let mut history = History::new(&d.doc);
+                for seg in &d.segments {
+                    history.set_segment(seg.start);
+                    errors += trainer.train_sequence_dynamic(&seg.feats, &mut history, &seg.gold);
+                }
+            }
+            if member == 0 {
+                epoch_errors.push(errors as f64 / tokens as f64);
             }
         }
-        epoch_errors.push(errors as f64 / tokens as f64);
+        trainers.push(trainer);
     }
-    let tagger = trainer.finish(opts.prune);
+    let first = trainers.remove(0);
+    let tagger = Trainer::finish_ensemble(first, trainers, opts.prune);
     let rows = tagger.n_rows();
     let recognizer = Recognizer::new(tagger, featurizer, fingerprint)?;
     let bytes = recognizer.to_bytes();
