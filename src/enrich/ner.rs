@@ -43,6 +43,9 @@ pub const LABELS: [&str; 9] = [
     "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
 ];
 
+/// How many labels the tagger has.
+const N_LABELS: usize = LABELS.len();
+
 /// Context keys per token that the tagger conjoins with the previous label.
 pub const N_CTX: usize = 2;
 
@@ -562,28 +565,37 @@ type KeyFn = fn(&Attr, &mut Features);
 /// Only used outside headlines, where those features are exactly functions of the word.
 #[derive(Debug, Clone)]
 struct Fused {
-    n_labels: usize,
-    /// `BLOCKS × n_labels` weights per vocabulary word.
-    blocks: Vec<i16>,
-    /// Per vocabulary word: whether its blocks fit in `i16` (else it is scored row by row).
-    ok: Vec<bool>,
-    /// Per vocabulary word: its lower-case hash, shapes and prior.
-    info: Vec<WordInfo>,
+    /// One record per vocabulary word.
+    records: Vec<WordRecord>,
 }
 
+/// Everything tagging needs about a vocabulary word, in two cache lines.
 #[derive(Debug, Clone, Copy)]
-struct WordInfo {
+#[repr(C, align(64))]
+struct WordRecord {
     lower: u64,
     short: u64,
     shape: u64,
+    /// Fine and coarse clusters, as in [`Vocab`].
+    clusters: u32,
     prior: Prior,
+    /// Whether the blocks fit in `i16` (else the word is scored row by row).
+    ok: bool,
+    blocks: [[i16; N_LABELS]; BLOCKS],
 }
 
 impl Fused {
     #[inline]
-    fn block(&self, word: u32, b: Block) -> &[i16] {
-        let start = (word as usize * BLOCKS + b as usize) * self.n_labels;
-        &self.blocks[start..start + self.n_labels]
+    fn record(&self, word: u32) -> Option<&WordRecord> {
+        self.records.get(word as usize).filter(|r| r.ok)
+    }
+
+    #[inline]
+    fn block(&self, word: u32, b: Block) -> &[i16; N_LABELS] {
+        match self.records.get(word as usize) {
+            Some(r) => &r.blocks[b as usize],
+            None => &[0; N_LABELS],
+        }
     }
 }
 
@@ -615,13 +627,10 @@ impl Featurizer {
         &self.gazetteer
     }
 
-    /// Precomputes the word-level blocks of every vocabulary word from a trained tagger.
+    /// Precomputes the word-level blocks of every vocabulary word from a trained tagger
+    /// (whose labels must be [`LABELS`]).
     fn fuse(&mut self, tagger: &Tagger) {
-        let n_labels = tagger.labels().len();
-        let v = self.vocab.words.len();
-        let mut blocks = vec![0i16; v * BLOCKS * n_labels];
-        let mut ok = vec![true; v];
-        let mut info = Vec::with_capacity(v);
+        let mut records = Vec::with_capacity(self.vocab.words.len());
         let mut lower = String::new();
         let mut keys = Features::new(N_CTX);
         for (w, word) in self.vocab.words.iter().enumerate() {
@@ -635,12 +644,15 @@ impl Featurizer {
             [a.pre2, a.pre3, a.suf2, a.suf3, a.suf4] = affixes(&lower);
             (a.cluster, a.cluster2) = self.vocab.clusters_at(w as u32);
             a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
-            info.push(WordInfo {
+            let mut r = WordRecord {
                 lower: a.lower,
                 short: a.short,
                 shape: a.shape,
+                clusters: self.vocab.clusters.get(w).copied().unwrap_or(0),
                 prior: a.prior,
-            });
+                ok: true,
+                blocks: [[0; N_LABELS]; BLOCKS],
+            };
             let fill: [(Block, KeyFn); BLOCKS] = [
                 (Block::Own, own_keys),
                 (Block::AsPrev, |x, o| as_prev_keys(Some(x), o)),
@@ -653,21 +665,16 @@ impl Featurizer {
                 f(&a, &mut keys);
                 keys.end_token(&[]);
                 let sums = tagger.sum_rows(keys.token(0));
-                let start = (w * BLOCKS + b as usize) * n_labels;
-                for (dst, &x) in blocks[start..start + n_labels].iter_mut().zip(&sums) {
+                for (dst, &x) in r.blocks[b as usize].iter_mut().zip(&sums) {
                     match i16::try_from(x) {
                         Ok(x) => *dst = x,
-                        Err(_) => ok[w] = false,
+                        Err(_) => r.ok = false,
                     }
                 }
             }
+            records.push(r);
         }
-        self.fused = Some(Fused {
-            n_labels,
-            blocks,
-            ok,
-            info,
-        });
+        self.fused = Some(Fused { records });
     }
 
     /// Computes every token's attributes (once per text; features then combine them).
@@ -689,25 +696,25 @@ impl Featurizer {
             let norm = text.norm(i);
             a.form = form_hash(norm);
             let word = self.vocab.index.get(&a.form).copied();
-            if let Some(w) = word {
-                (a.cluster, a.cluster2) = self.vocab.clusters_at(w);
-            }
             let case = Case::of(tok.kind(), norm);
             cases.push(case);
             a.case = case.code();
-            let fast = match (&self.fused, word) {
-                (Some(f), Some(w)) if !a.headline && f.ok[w as usize] => {
-                    let info = &f.info[w as usize];
-                    a.lower = info.lower;
-                    a.short = info.short;
-                    a.shape = info.shape;
-                    a.prior = info.prior;
-                    a.fused = Some(w);
-                    true
-                }
-                _ => false,
+            let record = match (&self.fused, word) {
+                (Some(f), Some(w)) if !a.headline => f.record(w),
+                _ => None,
             };
-            if !fast {
+            if let (Some(r), Some(w)) = (record, word) {
+                a.lower = r.lower;
+                a.short = r.short;
+                a.shape = r.shape;
+                a.prior = r.prior;
+                a.cluster = u64::from(r.clusters & 0xffff);
+                a.cluster2 = u64::from(r.clusters >> 16);
+                a.fused = Some(w);
+            } else {
+                if let Some(w) = word {
+                    (a.cluster, a.cluster2) = self.vocab.clusters_at(w);
+                }
                 lowercase_into(norm, &mut lower);
                 a.lower = hash_lowered(&lower);
                 (a.shape, a.short) = shapes(norm);
@@ -818,7 +825,7 @@ impl Featurizer {
         let fused = match (&self.fused, pre.as_deref_mut()) {
             (Some(f), Some(p)) => {
                 p.clear();
-                p.resize((e - s) * f.n_labels, 0);
+                p.resize((e - s) * N_LABELS, 0);
                 Some(f)
             }
             _ => None,
@@ -840,9 +847,14 @@ impl Featurizer {
                 if let (Some(f), Some(w), Some(p)) =
                     (fused, x.and_then(|x| x.fused), pre.as_deref_mut())
                 {
-                    let row = &mut p[(i - s) * f.n_labels..(i - s + 1) * f.n_labels];
-                    for (acc, v) in row.iter_mut().zip(f.block(w, b)) {
-                        *acc += i32::from(*v);
+                    let block = f.block(w, b);
+                    if let Some(row) = p
+                        .get_mut((i - s) * N_LABELS..(i - s + 1) * N_LABELS)
+                        .and_then(|r| <&mut [i32; N_LABELS]>::try_from(r).ok())
+                    {
+                        for l in 0..N_LABELS {
+                            row[l] += i32::from(block[l]);
+                        }
                     }
                     true
                 } else {
