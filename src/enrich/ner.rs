@@ -563,10 +563,97 @@ type KeyFn = fn(&Attr, &mut Features);
 /// (its form, shape, affixes, cluster, and the same word seen from a neighbour) summed once at
 /// load time, so tagging a known word reads one block instead of a dozen table rows.
 /// Only used outside headlines, where those features are exactly functions of the word.
+/// Features whose values are small integers: precomputed as dense tables (value -> row)
+/// when fusing, so they cost an array read instead of a hash probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dense {
+    Bias,
+    Case,
+    CaseM1,
+    CaseP1,
+    Gaz,
+    GazM1,
+    GazP1,
+    Doc,
+    Cues,
+    Title,
+    Name,
+    NameCtx,
+    TitleM1,
+}
+
+impl Dense {
+    const ALL: [Dense; 13] = [
+        Dense::Bias,
+        Dense::Case,
+        Dense::CaseM1,
+        Dense::CaseP1,
+        Dense::Gaz,
+        Dense::GazM1,
+        Dense::GazP1,
+        Dense::Doc,
+        Dense::Cues,
+        Dense::Title,
+        Dense::Name,
+        Dense::NameCtx,
+        Dense::TitleM1,
+    ];
+
+    fn template(self) -> u64 {
+        match self {
+            Dense::Bias => T_BIAS,
+            Dense::Case => T_CASE,
+            Dense::CaseM1 => T_CASE_M1,
+            Dense::CaseP1 => T_CASE_P1,
+            Dense::Gaz => T_GAZ,
+            Dense::GazM1 => T_GAZ_M1,
+            Dense::GazP1 => T_GAZ_P1,
+            Dense::Doc => T_DOC,
+            Dense::Cues => T_CUES,
+            Dense::Title => T_TITLE,
+            Dense::Name => T_NAME,
+            Dense::NameCtx => T_NAME_CTX,
+            Dense::TitleM1 => T_TITLE_M1,
+        }
+    }
+
+    /// The feature key of value `v` (the bias has a single, bare key).
+    #[inline]
+    fn key(self, v: u64) -> u64 {
+        match self {
+            Dense::Bias => T_BIAS,
+            _ => combine(self.template(), v),
+        }
+    }
+
+    /// An upper bound of the values the feature takes (see `features_fused`).
+    fn bound(self) -> usize {
+        match self {
+            Dense::Bias => 1,
+            Dense::Case | Dense::CaseM1 | Dense::Gaz | Dense::Cues => 2048,
+            Dense::CaseP1 => 8192,
+            Dense::GazM1 | Dense::GazP1 | Dense::NameCtx => 4096,
+            Dense::Doc => 1024,
+            Dense::Title | Dense::Name | Dense::TitleM1 => 128,
+        }
+    }
+}
+
+#[inline]
+fn add_i16(row: &mut [i32; N_LABELS], w: &[i16; N_LABELS]) {
+    for l in 0..N_LABELS {
+        row[l] += i32::from(w[l]);
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Fused {
     /// One record per vocabulary word.
     records: Vec<WordRecord>,
+    /// The rows of every [`Dense`] feature value, table after table.
+    dense: Vec<[i16; N_LABELS]>,
+    /// Where each [`Dense`] feature's table starts in `dense`.
+    dense_start: [usize; Dense::ALL.len()],
 }
 
 /// Everything tagging needs about a vocabulary word, in two cache lines.
@@ -588,6 +675,14 @@ impl Fused {
     #[inline]
     fn record(&self, word: u32) -> Option<&WordRecord> {
         self.records.get(word as usize).filter(|r| r.ok)
+    }
+
+    #[inline]
+    fn dense(&self, d: Dense, v: u64) -> Option<&[i16; N_LABELS]> {
+        if v >= d.bound() as u64 {
+            return None;
+        }
+        self.dense.get(self.dense_start[d as usize] + v as usize)
     }
 
     #[inline]
@@ -674,7 +769,25 @@ impl Featurizer {
             }
             records.push(r);
         }
-        self.fused = Some(Fused { records });
+        let mut dense = Vec::new();
+        let mut dense_start = [0; Dense::ALL.len()];
+        for d in Dense::ALL {
+            dense_start[d as usize] = dense.len();
+            for v in 0..d.bound() as u64 {
+                let sums = tagger.sum_rows(&[d.key(v)]);
+                let mut w = [0i16; N_LABELS];
+                for (dst, &x) in w.iter_mut().zip(&sums) {
+                    // One quantized row always fits.
+                    *dst = i16::try_from(x).unwrap_or(0);
+                }
+                dense.push(w);
+            }
+        }
+        self.fused = Some(Fused {
+            records,
+            dense,
+            dense_start,
+        });
     }
 
     /// Computes every token's attributes (once per text; features then combine them).
@@ -841,43 +954,92 @@ impl Featurizer {
             let short = |x: Option<&Attr>, d: u64| x.map_or(d, eff_short);
             let hl = u64::from(t.headline);
             let init = u64::from(t.initial);
+            // This token's precomputed scores, when fusing.
+            let mut row: Option<&mut [i32; N_LABELS]> = match (fused, pre.as_deref_mut()) {
+                (Some(_), Some(p)) => p
+                    .get_mut((i - s) * N_LABELS..(i - s + 1) * N_LABELS)
+                    .and_then(|r| <&mut [i32; N_LABELS]>::try_from(r).ok()),
+                _ => None,
+            };
 
             // Word-level features: from blocks when fused, else key by key.
-            let mut fused_add = |x: Option<&Attr>, b: Block| -> bool {
-                if let (Some(f), Some(w), Some(p)) =
-                    (fused, x.and_then(|x| x.fused), pre.as_deref_mut())
-                {
-                    let block = f.block(w, b);
-                    if let Some(row) = p
-                        .get_mut((i - s) * N_LABELS..(i - s + 1) * N_LABELS)
-                        .and_then(|r| <&mut [i32; N_LABELS]>::try_from(r).ok())
-                    {
-                        for l in 0..N_LABELS {
-                            row[l] += i32::from(block[l]);
-                        }
-                    }
+            let block = |x: Option<&Attr>, b: Block, row: &mut Option<&mut [i32; N_LABELS]>| match (
+                fused,
+                x.and_then(|x| x.fused),
+                row.as_deref_mut(),
+            ) {
+                (Some(f), Some(w), Some(r)) => {
+                    add_i16(r, f.block(w, b));
                     true
-                } else {
-                    false
                 }
+                _ => false,
             };
-            if !fused_add(Some(t), Block::Own) {
+            if !block(Some(t), Block::Own, &mut row) {
                 own_keys(t, out);
             }
-            if !fused_add(m1, Block::AsPrev) {
+            if !block(m1, Block::AsPrev, &mut row) {
                 as_prev_keys(m1, out);
             }
-            if !fused_add(m2, Block::AsPrev2) {
+            if !block(m2, Block::AsPrev2, &mut row) {
                 as_prev2_keys(m2, out);
             }
-            if !fused_add(p1, Block::AsNext) {
+            if !block(p1, Block::AsNext, &mut row) {
                 as_next_keys(p1, out);
             }
-            if !fused_add(p2, Block::AsNext2) {
+            if !block(p2, Block::AsNext2, &mut row) {
                 as_next2_keys(p2, out);
             }
+            // Small-valued features: from dense tables when fused, else as keys.
+            let mut small =
+                |d: Dense, v: u64| match (fused.and_then(|f| f.dense(d, v)), row.as_deref_mut()) {
+                    (Some(w), Some(r)) => add_i16(r, w),
+                    _ => out.push(d.key(v)),
+                };
+            small(Dense::Bias, 0);
+            let g = u64::from(t.gaz.code());
+            small(
+                Dense::Case,
+                t.case | init << 4 | hl << 5 | u64::from(t.prior) << 6,
+            );
+            small(
+                Dense::CaseM1,
+                m1.map_or(0, |x| x.case | u64::from(x.initial) << 4) | t.case << 8,
+            );
+            small(
+                Dense::CaseP1,
+                p1.map_or(0, |x| x.case) | t.case << 8 | init << 12,
+            );
+            small(Dense::Gaz, g | t.case << 8);
+            small(
+                Dense::GazM1,
+                m1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
+            );
+            small(
+                Dense::GazP1,
+                p1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
+            );
+            small(
+                Dense::Doc,
+                u64::from(t.doc & 15) | t.case << 4 | init << 8 | hl << 9,
+            );
+            small(
+                Dense::Cues,
+                u64::from(t.doc >> 4) | t.case << 6 | init << 10,
+            );
+            small(Dense::Title, u64::from(t.title) | t.case << 4);
+            small(Dense::Name, u64::from(t.name) | t.case << 4);
+            small(
+                Dense::NameCtx,
+                m1.map_or(4, |x| u64::from(x.name))
+                    | p1.map_or(4, |x| u64::from(x.name)) << 3
+                    | t.case << 6
+                    | u64::from(t.name) << 10,
+            );
+            small(
+                Dense::TitleM1,
+                m1.map_or(9, |x| u64::from(x.title)) | t.case << 4,
+            );
 
-            out.push(T_BIAS);
             out.push(combine(T_BI_M, combine(low(m1, BOS), t.lower)));
             out.push(combine(T_BI_P, combine(t.lower, low(p1, EOS))));
             let sh0 = eff_short(t);
@@ -887,50 +1049,9 @@ impl Featurizer {
             ));
             out.push(combine(T_LOWER_SHORT_P1, combine(t.lower, short(p1, EOS))));
             out.push(combine(T_SHORT_M1_LOWER, combine(short(m1, BOS), t.lower)));
-            let case_pat = t.case | init << 4 | hl << 5 | u64::from(t.prior) << 6;
-            out.push(combine(T_CASE, case_pat));
-            out.push(combine(
-                T_CASE_M1,
-                m1.map_or(0, |x| x.case | u64::from(x.initial) << 4) | t.case << 8,
-            ));
-            out.push(combine(
-                T_CASE_P1,
-                p1.map_or(0, |x| x.case) | t.case << 8 | init << 12,
-            ));
-            let g = u64::from(t.gaz.code());
-            out.push(combine(T_GAZ, g | t.case << 8));
-            out.push(combine(
-                T_GAZ_M1,
-                m1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
-            ));
-            out.push(combine(
-                T_GAZ_P1,
-                p1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
-            ));
-            out.push(combine(
-                T_DOC,
-                u64::from(t.doc & 15) | t.case << 4 | init << 8 | hl << 9,
-            ));
-            out.push(combine(
-                T_CUES,
-                u64::from(t.doc >> 4) | t.case << 6 | init << 10,
-            ));
             if t.headline {
                 out.push(combine(T_HEADLINE_SHAPE, combine(t.shape, t.lower)));
             }
-            out.push(combine(T_TITLE, u64::from(t.title) | t.case << 4));
-            out.push(combine(T_NAME, u64::from(t.name) | t.case << 4));
-            out.push(combine(
-                T_NAME_CTX,
-                m1.map_or(4, |x| u64::from(x.name))
-                    | p1.map_or(4, |x| u64::from(x.name)) << 3
-                    | t.case << 6
-                    | u64::from(t.name) << 10,
-            ));
-            out.push(combine(
-                T_TITLE_M1,
-                m1.map_or(9, |x| u64::from(x.title)) | t.case << 4,
-            ));
             out.end_token(&[t.lower, sh0]);
         }
     }
