@@ -20,7 +20,9 @@
 //!
 //! Speed: features that depend on one word only are summed per vocabulary word when the model
 //! loads (`Featurizer::fuse`), so a known word costs one block read instead of a dozen table
-//! probes; [`Recognizer::without_fusion`] scores row by row and must give identical spans.
+//! probes, and features with small integer values (case patterns, gazetteer tags, document
+//! cues) are read from dense tables; [`Recognizer::without_fusion`] scores row by row and must
+//! give identical spans.
 
 use std::ops::Range;
 
