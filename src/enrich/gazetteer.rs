@@ -159,6 +159,8 @@ pub struct Gazetteer {
     nodes: HashKeyMap<Node>,
     /// Titles and role nouns, matched anywhere (also in lower case).
     titles: HashKeyMap<Node>,
+    /// Single words that are given names (bit 1) or family names (bit 2) of listed people.
+    name_parts: HashKeyMap<u8>,
     fingerprint: u64,
     phrases: usize,
 }
@@ -208,6 +210,7 @@ impl Gazetteer {
                         multi(4).for_each(|a| g.add(a, kind));
                     }
                     LexiconFile::People => {
+                        g.add_name_parts(col(0));
                         g.add(col(0), GazKind::Person);
                         multi(6).for_each(|a| g.add(a, GazKind::Person));
                     }
@@ -242,6 +245,36 @@ impl Gazetteer {
         if Self::insert(&mut self.nodes, phrase, Some(kind)) {
             self.phrases += 1;
         }
+    }
+
+    /// Records the first word of a person's name as a given name and the last as a family
+    /// name ("Vladimir Putin"; initials and suffixes such as "Jr." are skipped).
+    fn add_name_parts(&mut self, name: &str) {
+        let text = analyse(name.trim());
+        let words: Vec<usize> = (0..text.tokens().len())
+            .filter(|&i| {
+                let w = text.token_text(i);
+                text.tokens()[i].kind() == TokenKind::Word
+                    && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                    && !matches!(w, "Jr." | "Sr." | "Jr" | "Sr" | "II" | "III")
+            })
+            .collect();
+        if words.len() < 2 {
+            return;
+        }
+        let mut scratch = String::new();
+        let mut mark = |i: usize, bit: u8| {
+            let h = lower_hash(text.norm(i), &mut scratch);
+            *self.name_parts.entry(h).or_default() |= bit;
+        };
+        mark(words[0], 1);
+        mark(words[words.len() - 1], 2);
+    }
+
+    /// Whether a word (by [`lower_hash`]) is a known given name (bit 1) or family name (bit 2).
+    #[inline]
+    pub fn name_part(&self, lower: u64) -> u8 {
+        self.name_parts.get(&lower).copied().unwrap_or(0)
     }
 
     fn add_title(&mut self, phrase: &str) {
@@ -353,6 +386,13 @@ impl Gazetteer {
         }
     }
 
+    /// The lexicon kind of a phrase given as its tokens' [`lower_hash`]es, if any.
+    pub fn phrase_kind(&self, lower: &[u64]) -> Option<GazKind> {
+        let (&first, rest) = lower.split_first()?;
+        let h = rest.iter().fold(first, |h, &x| combine(h, x));
+        self.nodes.get(&h).and_then(|n| n.kind)
+    }
+
     /// Convenience: the lexicon kind of an exact phrase (case-insensitive), if any.
     pub fn lookup(&self, phrase: &str) -> Option<GazKind> {
         let text = analyse(phrase);
@@ -444,11 +484,45 @@ mod tests {
     }
 
     #[test]
+    fn titles_organisations_and_name_parts() {
+        let g = Gazetteer::from_lexicons(&[
+            (
+                LexiconFile::Organisations,
+                "United Nations\tORG\t\tIGO\tUN|U.N.\nTaliban\tNORP\tAFG\tREB\t\n",
+            ),
+            (
+                LexiconFile::People,
+                "Vladimir Putin\tRUS\tGOV\tpresident\t2012\t\tPutin|Vladimir Vladimirovich Putin\n",
+            ),
+            (
+                LexiconFile::Titles,
+                "Foreign Minister\tforeign minister\tGOV\tforeign minister|foreign secretary\n",
+            ),
+        ]);
+        assert_eq!(g.lookup("U.N."), Some(GazKind::Org));
+        assert_eq!(g.lookup("Taliban"), Some(GazKind::Norp));
+        assert_eq!(g.lookup("putin"), Some(GazKind::Person));
+        let mut s = String::new();
+        assert_eq!(g.name_part(lower_hash("Vladimir", &mut s)), 1);
+        assert_eq!(g.name_part(lower_hash("PUTIN", &mut s)), 2);
+        assert_eq!(g.name_part(lower_hash("Vladimirovich", &mut s)), 0);
+        let t = analyse("the British foreign secretary and the Foreign Minister");
+        let lower: Vec<u64> = (0..t.tokens().len())
+            .map(|i| lower_hash(t.norm(i), &mut s))
+            .collect();
+        let mut out = Vec::new();
+        g.annotate_titles(&lower, &mut out);
+        assert_eq!(out, vec![0, 0, 1, 2, 0, 0, 1, 2]);
+    }
+
+    #[test]
     fn embedded_lexicons_load() {
         let g = Gazetteer::embedded();
         assert!(g.len() > 500, "only {} phrases", g.len());
         assert_eq!(g.lookup("Russia"), Some(GazKind::Country));
         assert_eq!(g.lookup("Russian"), Some(GazKind::Demonym));
         assert_eq!(g.lookup("Moscow"), Some(GazKind::Gpe));
+        assert_eq!(g.lookup("NATO"), Some(GazKind::Org));
+        assert_eq!(g.lookup("Vladimir Putin"), Some(GazKind::Person));
     }
 }

@@ -4,21 +4,33 @@
 //! The tagger predicts CoNLL-style BIO labels (PER, ORG, LOC, MISC) per segment (the dateline,
 //! then each sentence). Spans are then typed with the lexicons: LOC becomes GPE unless the
 //! lexicon (or a geographic head word such as "River") says it is a place without a government;
-//! MISC becomes NORP for nationalities, religions and political groups.
+//! MISC becomes NORP for nationalities, religions and political groups, and GPE when the span is
+//! a country or city name used attributively ("US officials").
 //!
 //! Features per token: lower-cased form and exact form, ±2 lower-cased context words and
-//! bigrams, word shape (long and collapsed) with context shapes, prefixes and suffixes, a
+//! bigrams, word shape (long and collapsed) with context shapes, prefixes and suffixes, word
+//! clusters learned from unlabelled text (fine and coarse, for the word and its neighbours), a
 //! capitalisation pattern (sentence-initial, ALL-CAPS headline, how the word is usually
 //! capitalised in running text), the gazetteer tag of the longest lexicon match (and of the
-//! neighbours), document-level evidence (the word appears lower-case / capitalised / inside a
-//! longer name elsewhere in the article), plus the tagger's own previous labels.
+//! neighbours), title / role nouns ("President", "foreign minister") and known given / family
+//! names, document-level evidence (the word appears lower-case / capitalised / inside a longer
+//! name / after a title, "the" or a preposition / before "said" or "'s" elsewhere in the
+//! article), plus the tagger's own previous labels and the labels it already gave the same word
+//! earlier in the article ([`History`]; ALL-CAPS headlines are decoded after the body).
+//!
+//! Speed: features that depend on one word only are summed per vocabulary word when the model
+//! loads (`Featurizer::fuse`), so a known word costs one block read instead of a dozen table
+//! probes, and features with small integer values (case patterns, gazetteer tags, document
+//! cues) are read from dense tables; [`Recognizer::without_fusion`] scores row by row and must
+//! give identical spans.
 
 use std::ops::Range;
 
 use super::entities::EntityKind;
 use super::gazetteer::{hash_lowered, lower_hash, may_start, GazKind, GazTag, Gazetteer};
 use super::tagger::{
-    combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader, Tagger,
+    combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader, TagScratch,
+    Tagger,
 };
 use super::text::{Text, TokenKind};
 
@@ -32,6 +44,9 @@ const VERSION: u16 = 2;
 pub const LABELS: [&str; 9] = [
     "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC",
 ];
+
+/// How many labels the tagger has.
+const N_LABELS: usize = LABELS.len();
 
 /// Context keys per token that the tagger conjoins with the previous label.
 pub const N_CTX: usize = 2;
@@ -113,6 +128,23 @@ impl Case {
         }
         let (mut upper, mut lower, mut letters) = (0, 0, 0);
         let mut first_upper = None;
+        if s.is_ascii() {
+            for &b in s.as_bytes() {
+                if b.is_ascii_alphabetic() {
+                    letters += 1;
+                    let u = b.is_ascii_uppercase();
+                    if first_upper.is_none() {
+                        first_upper = Some(u);
+                    }
+                    if u {
+                        upper += 1;
+                    } else {
+                        lower += 1;
+                    }
+                }
+            }
+            return Case::classify(first_upper, upper, lower, letters);
+        }
         for c in s.chars() {
             if c.is_alphabetic() {
                 letters += 1;
@@ -127,6 +159,10 @@ impl Case {
                 }
             }
         }
+        Case::classify(first_upper, upper, lower, letters)
+    }
+
+    fn classify(first_upper: Option<bool>, upper: u32, lower: u32, letters: u32) -> Case {
         match first_upper {
             None => Case::Other,
             Some(true) if lower == 0 && letters >= 2 => Case::Upper,
@@ -171,7 +207,9 @@ struct Attr {
     gaz: GazTag,
     /// Title / role-noun match: 0 none, 1 first token, 2 later token.
     title: u8,
-    doc: u8,
+    /// Known given name (bit 1) / family name (bit 2).
+    name: u8,
+    doc: u16,
     /// Word clusters (fine, coarse), 0 when the word is not in the vocabulary.
     cluster: u64,
     cluster2: u64,
@@ -185,6 +223,41 @@ const DOC_CAP: u8 = 1;
 const DOC_LOWER: u8 = 2;
 const DOC_RUN_LAST: u8 = 4;
 const DOC_RUN_INNER: u8 = 8;
+/// Contexts a capitalised word is seen in anywhere in the document (bits 4..).
+const CUE_AFTER_TITLE: u16 = 1 << 4;
+const CUE_AFTER_THE: u16 = 1 << 5;
+const CUE_AFTER_PREP: u16 = 1 << 6;
+const CUE_BEFORE_POSS: u16 = 1 << 7;
+const CUE_BEFORE_SAID: u16 = 1 << 8;
+const CUE_NEAR_NAME: u16 = 1 << 9;
+
+/// Lower-case hashes of the cue words.
+#[derive(Debug, Clone)]
+struct CueWords {
+    the: u64,
+    preps: [u64; 6],
+    poss: [u64; 2],
+    said: [u64; 6],
+}
+
+impl CueWords {
+    fn new() -> CueWords {
+        let h = hash_lowered;
+        CueWords {
+            the: h("the"),
+            preps: [h("in"), h("at"), h("from"), h("to"), h("near"), h("into")],
+            poss: [h("'s"), h("'")],
+            said: [
+                h("said"),
+                h("says"),
+                h("told"),
+                h("added"),
+                h("say"),
+                h("asked"),
+            ],
+        }
+    }
+}
 
 /// Word shapes: "Xxxx" (runs capped at four) and "Xx" (runs collapsed).
 fn shapes(s: &str) -> (u64, u64) {
@@ -407,6 +480,9 @@ const T_CASE_P1: u64 = tpl(29);
 const T_HIST: u64 = tpl(30);
 const T_CLUSTER: u64 = tpl(32);
 const T_TITLE: u64 = tpl(36);
+const T_NAME: u64 = tpl(38);
+const T_CUES: u64 = tpl(40);
+const T_NAME_CTX: u64 = tpl(39);
 const T_TITLE_M1: u64 = tpl(37);
 const T_CLUSTER2: u64 = tpl(33);
 const T_CLUSTER_M1: u64 = tpl(34);
@@ -462,6 +538,7 @@ fn form_hash(norm: &str) -> u64 {
 /// Turns texts into tagger features. Holds the lexicons and the corpus-derived tables.
 #[derive(Debug, Clone)]
 pub struct Featurizer {
+    cues: CueWords,
     gazetteer: Gazetteer,
     priors: HashKeyMap<Prior>,
     vocab: Vocab,
@@ -488,30 +565,134 @@ type KeyFn = fn(&Attr, &mut Features);
 /// (its form, shape, affixes, cluster, and the same word seen from a neighbour) summed once at
 /// load time, so tagging a known word reads one block instead of a dozen table rows.
 /// Only used outside headlines, where those features are exactly functions of the word.
-#[derive(Debug, Clone)]
-struct Fused {
-    n_labels: usize,
-    /// `BLOCKS × n_labels` weights per vocabulary word.
-    blocks: Vec<i16>,
-    /// Per vocabulary word: whether its blocks fit in `i16` (else it is scored row by row).
-    ok: Vec<bool>,
-    /// Per vocabulary word: its lower-case hash, shapes and prior.
-    info: Vec<WordInfo>,
+/// Features whose values are small integers: precomputed as dense tables (value -> row)
+/// when fusing, so they cost an array read instead of a hash probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dense {
+    Bias,
+    Case,
+    CaseM1,
+    CaseP1,
+    Gaz,
+    GazM1,
+    GazP1,
+    Doc,
+    Cues,
+    Title,
+    Name,
+    NameCtx,
+    TitleM1,
 }
 
+impl Dense {
+    const ALL: [Dense; 13] = [
+        Dense::Bias,
+        Dense::Case,
+        Dense::CaseM1,
+        Dense::CaseP1,
+        Dense::Gaz,
+        Dense::GazM1,
+        Dense::GazP1,
+        Dense::Doc,
+        Dense::Cues,
+        Dense::Title,
+        Dense::Name,
+        Dense::NameCtx,
+        Dense::TitleM1,
+    ];
+
+    fn template(self) -> u64 {
+        match self {
+            Dense::Bias => T_BIAS,
+            Dense::Case => T_CASE,
+            Dense::CaseM1 => T_CASE_M1,
+            Dense::CaseP1 => T_CASE_P1,
+            Dense::Gaz => T_GAZ,
+            Dense::GazM1 => T_GAZ_M1,
+            Dense::GazP1 => T_GAZ_P1,
+            Dense::Doc => T_DOC,
+            Dense::Cues => T_CUES,
+            Dense::Title => T_TITLE,
+            Dense::Name => T_NAME,
+            Dense::NameCtx => T_NAME_CTX,
+            Dense::TitleM1 => T_TITLE_M1,
+        }
+    }
+
+    /// The feature key of value `v` (the bias has a single, bare key).
+    #[inline]
+    fn key(self, v: u64) -> u64 {
+        match self {
+            Dense::Bias => T_BIAS,
+            _ => combine(self.template(), v),
+        }
+    }
+
+    /// An upper bound of the values the feature takes (see `features_fused`).
+    fn bound(self) -> usize {
+        match self {
+            Dense::Bias => 1,
+            Dense::Case | Dense::CaseM1 | Dense::Gaz | Dense::Cues => 2048,
+            Dense::CaseP1 => 8192,
+            Dense::GazM1 | Dense::GazP1 | Dense::NameCtx => 4096,
+            Dense::Doc => 1024,
+            Dense::Title | Dense::Name | Dense::TitleM1 => 128,
+        }
+    }
+}
+
+#[inline]
+fn add_i16(row: &mut [i32; N_LABELS], w: &[i16; N_LABELS]) {
+    for l in 0..N_LABELS {
+        row[l] += i32::from(w[l]);
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Fused {
+    /// One record per vocabulary word.
+    records: Vec<WordRecord>,
+    /// The rows of every [`Dense`] feature value, table after table.
+    dense: Vec<[i16; N_LABELS]>,
+    /// Where each [`Dense`] feature's table starts in `dense`.
+    dense_start: [usize; Dense::ALL.len()],
+}
+
+/// Everything tagging needs about a vocabulary word, in two cache lines.
 #[derive(Debug, Clone, Copy)]
-struct WordInfo {
+#[repr(C, align(64))]
+struct WordRecord {
     lower: u64,
     short: u64,
     shape: u64,
+    /// Fine and coarse clusters, as in [`Vocab`].
+    clusters: u32,
     prior: Prior,
+    /// Whether the blocks fit in `i16` (else the word is scored row by row).
+    ok: bool,
+    blocks: [[i16; N_LABELS]; BLOCKS],
 }
 
 impl Fused {
     #[inline]
-    fn block(&self, word: u32, b: Block) -> &[i16] {
-        let start = (word as usize * BLOCKS + b as usize) * self.n_labels;
-        &self.blocks[start..start + self.n_labels]
+    fn record(&self, word: u32) -> Option<&WordRecord> {
+        self.records.get(word as usize).filter(|r| r.ok)
+    }
+
+    #[inline]
+    fn dense(&self, d: Dense, v: u64) -> Option<&[i16; N_LABELS]> {
+        if v >= d.bound() as u64 {
+            return None;
+        }
+        self.dense.get(self.dense_start[d as usize] + v as usize)
+    }
+
+    #[inline]
+    fn block(&self, word: u32, b: Block) -> &[i16; N_LABELS] {
+        match self.records.get(word as usize) {
+            Some(r) => &r.blocks[b as usize],
+            None => &[0; N_LABELS],
+        }
     }
 }
 
@@ -531,6 +712,7 @@ impl Doc {
 impl Featurizer {
     pub fn new(gazetteer: Gazetteer, priors: HashKeyMap<Prior>, vocab: Vocab) -> Featurizer {
         Featurizer {
+            cues: CueWords::new(),
             gazetteer,
             priors,
             vocab,
@@ -542,13 +724,10 @@ impl Featurizer {
         &self.gazetteer
     }
 
-    /// Precomputes the word-level blocks of every vocabulary word from a trained tagger.
+    /// Precomputes the word-level blocks of every vocabulary word from a trained tagger
+    /// (whose labels must be [`LABELS`]).
     fn fuse(&mut self, tagger: &Tagger) {
-        let n_labels = tagger.labels().len();
-        let v = self.vocab.words.len();
-        let mut blocks = vec![0i16; v * BLOCKS * n_labels];
-        let mut ok = vec![true; v];
-        let mut info = Vec::with_capacity(v);
+        let mut records = Vec::with_capacity(self.vocab.words.len());
         let mut lower = String::new();
         let mut keys = Features::new(N_CTX);
         for (w, word) in self.vocab.words.iter().enumerate() {
@@ -562,12 +741,15 @@ impl Featurizer {
             [a.pre2, a.pre3, a.suf2, a.suf3, a.suf4] = affixes(&lower);
             (a.cluster, a.cluster2) = self.vocab.clusters_at(w as u32);
             a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
-            info.push(WordInfo {
+            let mut r = WordRecord {
                 lower: a.lower,
                 short: a.short,
                 shape: a.shape,
+                clusters: self.vocab.clusters.get(w).copied().unwrap_or(0),
                 prior: a.prior,
-            });
+                ok: true,
+                blocks: [[0; N_LABELS]; BLOCKS],
+            };
             let fill: [(Block, KeyFn); BLOCKS] = [
                 (Block::Own, own_keys),
                 (Block::AsPrev, |x, o| as_prev_keys(Some(x), o)),
@@ -580,20 +762,33 @@ impl Featurizer {
                 f(&a, &mut keys);
                 keys.end_token(&[]);
                 let sums = tagger.sum_rows(keys.token(0));
-                let start = (w * BLOCKS + b as usize) * n_labels;
-                for (dst, &x) in blocks[start..start + n_labels].iter_mut().zip(&sums) {
+                for (dst, &x) in r.blocks[b as usize].iter_mut().zip(&sums) {
                     match i16::try_from(x) {
                         Ok(x) => *dst = x,
-                        Err(_) => ok[w] = false,
+                        Err(_) => r.ok = false,
                     }
                 }
             }
+            records.push(r);
+        }
+        let mut dense = Vec::new();
+        let mut dense_start = [0; Dense::ALL.len()];
+        for d in Dense::ALL {
+            dense_start[d as usize] = dense.len();
+            for v in 0..d.bound() as u64 {
+                let sums = tagger.sum_rows(&[d.key(v)]);
+                let mut w = [0i16; N_LABELS];
+                for (dst, &x) in w.iter_mut().zip(&sums) {
+                    // One quantized row always fits.
+                    *dst = i16::try_from(x).unwrap_or(0);
+                }
+                dense.push(w);
+            }
         }
         self.fused = Some(Fused {
-            n_labels,
-            blocks,
-            ok,
-            info,
+            records,
+            dense,
+            dense_start,
         });
     }
 
@@ -616,25 +811,25 @@ impl Featurizer {
             let norm = text.norm(i);
             a.form = form_hash(norm);
             let word = self.vocab.index.get(&a.form).copied();
-            if let Some(w) = word {
-                (a.cluster, a.cluster2) = self.vocab.clusters_at(w);
-            }
             let case = Case::of(tok.kind(), norm);
             cases.push(case);
             a.case = case.code();
-            let fast = match (&self.fused, word) {
-                (Some(f), Some(w)) if !a.headline && f.ok[w as usize] => {
-                    let info = &f.info[w as usize];
-                    a.lower = info.lower;
-                    a.short = info.short;
-                    a.shape = info.shape;
-                    a.prior = info.prior;
-                    a.fused = Some(w);
-                    true
-                }
-                _ => false,
+            let record = match (&self.fused, word) {
+                (Some(f), Some(w)) if !a.headline => f.record(w),
+                _ => None,
             };
-            if !fast {
+            if let (Some(r), Some(w)) = (record, word) {
+                a.lower = r.lower;
+                a.short = r.short;
+                a.shape = r.shape;
+                a.prior = r.prior;
+                a.cluster = u64::from(r.clusters & 0xffff);
+                a.cluster2 = u64::from(r.clusters >> 16);
+                a.fused = Some(w);
+            } else {
+                if let Some(w) = word {
+                    (a.cluster, a.cluster2) = self.vocab.clusters_at(w);
+                }
                 lowercase_into(norm, &mut lower);
                 a.lower = hash_lowered(&lower);
                 (a.shape, a.short) = shapes(norm);
@@ -642,8 +837,22 @@ impl Featurizer {
                 a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
             }
         }
+        let lowers: Vec<u64> = attrs.iter().map(|a| a.lower).collect();
+        let starts: Vec<bool> = (0..n)
+            .map(|i| may_start(text.tokens()[i].kind(), text.token_text(i)))
+            .collect();
+        let mut gaz = Vec::new();
+        self.gazetteer.annotate(&lowers, &starts, &mut gaz);
+        let mut titles = Vec::new();
+        self.gazetteer.annotate_titles(&lowers, &mut titles);
+        for ((a, g), title) in attrs.iter_mut().zip(gaz).zip(titles) {
+            a.gaz = g;
+            a.title = title;
+            a.name = self.gazetteer.name_part(a.lower);
+        }
         // Document-level evidence.
-        let mut doc: HashKeyMap<u8> = HashKeyMap::default();
+        let cw = &self.cues;
+        let mut doc: HashKeyMap<u16> = HashKeyMap::default();
         for seg in &segments {
             if attrs[seg.start].headline {
                 continue;
@@ -660,28 +869,54 @@ impl Featurizer {
                     run = 0;
                 }
                 if case == Case::Lower {
-                    *doc.entry(attrs[i].lower).or_default() |= DOC_LOWER;
-                } else if case.is_capitalised() && !attrs[i].initial {
-                    *doc.entry(attrs[i].lower).or_default() |= DOC_CAP;
+                    *doc.entry(attrs[i].lower).or_default() |= u16::from(DOC_LOWER);
+                } else if case.is_capitalised() {
+                    let mut f = if attrs[i].initial {
+                        0
+                    } else {
+                        u16::from(DOC_CAP)
+                    };
+                    if i > seg.start {
+                        let p = &attrs[i - 1];
+                        if p.title != 0 {
+                            f |= CUE_AFTER_TITLE;
+                        }
+                        if p.lower == cw.the {
+                            f |= CUE_AFTER_THE;
+                        }
+                        if cw.preps.contains(&p.lower) {
+                            f |= CUE_AFTER_PREP;
+                        }
+                        if p.name & 1 != 0 {
+                            f |= CUE_NEAR_NAME;
+                        }
+                    }
+                    if i + 1 < seg.end {
+                        let x = &attrs[i + 1];
+                        if cw.poss.contains(&x.lower) {
+                            f |= CUE_BEFORE_POSS;
+                        }
+                        if cw.said.contains(&x.lower) {
+                            f |= CUE_BEFORE_SAID;
+                        }
+                        if x.name & 2 != 0 {
+                            f |= CUE_NEAR_NAME;
+                        }
+                    }
+                    *doc.entry(attrs[i].lower).or_default() |= f;
                 }
             }
             if run >= 2 {
                 mark_run(&mut doc, &attrs, seg.end - run..seg.end);
             }
         }
-        let lowers: Vec<u64> = attrs.iter().map(|a| a.lower).collect();
-        let starts: Vec<bool> = (0..n)
-            .map(|i| may_start(text.tokens()[i].kind(), text.token_text(i)))
-            .collect();
-        let mut gaz = Vec::new();
-        self.gazetteer.annotate(&lowers, &starts, &mut gaz);
-        let mut titles = Vec::new();
-        self.gazetteer.annotate_titles(&lowers, &mut titles);
-        for ((a, g), title) in attrs.iter_mut().zip(gaz).zip(titles) {
-            a.gaz = g;
-            a.title = title;
+        for a in attrs.iter_mut() {
             a.doc = doc.get(&a.lower).copied().unwrap_or(0);
         }
+        // Decode ALL-CAPS headlines last, so that what the body said about a word (in
+        // informative case) is already in the document history when the headline is tagged.
+        let mut segments = segments;
+        segments.sort_by_key(|seg| attrs.get(seg.start).is_some_and(|a| a.headline));
         Doc { attrs, segments }
     }
 
@@ -705,7 +940,7 @@ impl Featurizer {
         let fused = match (&self.fused, pre.as_deref_mut()) {
             (Some(f), Some(p)) => {
                 p.clear();
-                p.resize((e - s) * f.n_labels, 0);
+                p.resize((e - s) * N_LABELS, 0);
                 Some(f)
             }
             _ => None,
@@ -721,38 +956,92 @@ impl Featurizer {
             let short = |x: Option<&Attr>, d: u64| x.map_or(d, eff_short);
             let hl = u64::from(t.headline);
             let init = u64::from(t.initial);
+            // This token's precomputed scores, when fusing.
+            let mut row: Option<&mut [i32; N_LABELS]> = match (fused, pre.as_deref_mut()) {
+                (Some(_), Some(p)) => p
+                    .get_mut((i - s) * N_LABELS..(i - s + 1) * N_LABELS)
+                    .and_then(|r| <&mut [i32; N_LABELS]>::try_from(r).ok()),
+                _ => None,
+            };
 
             // Word-level features: from blocks when fused, else key by key.
-            let mut fused_add = |x: Option<&Attr>, b: Block| -> bool {
-                if let (Some(f), Some(w), Some(p)) =
-                    (fused, x.and_then(|x| x.fused), pre.as_deref_mut())
-                {
-                    let row = &mut p[(i - s) * f.n_labels..(i - s + 1) * f.n_labels];
-                    for (acc, v) in row.iter_mut().zip(f.block(w, b)) {
-                        *acc += i32::from(*v);
-                    }
+            let block = |x: Option<&Attr>, b: Block, row: &mut Option<&mut [i32; N_LABELS]>| match (
+                fused,
+                x.and_then(|x| x.fused),
+                row.as_deref_mut(),
+            ) {
+                (Some(f), Some(w), Some(r)) => {
+                    add_i16(r, f.block(w, b));
                     true
-                } else {
-                    false
                 }
+                _ => false,
             };
-            if !fused_add(Some(t), Block::Own) {
+            if !block(Some(t), Block::Own, &mut row) {
                 own_keys(t, out);
             }
-            if !fused_add(m1, Block::AsPrev) {
+            if !block(m1, Block::AsPrev, &mut row) {
                 as_prev_keys(m1, out);
             }
-            if !fused_add(m2, Block::AsPrev2) {
+            if !block(m2, Block::AsPrev2, &mut row) {
                 as_prev2_keys(m2, out);
             }
-            if !fused_add(p1, Block::AsNext) {
+            if !block(p1, Block::AsNext, &mut row) {
                 as_next_keys(p1, out);
             }
-            if !fused_add(p2, Block::AsNext2) {
+            if !block(p2, Block::AsNext2, &mut row) {
                 as_next2_keys(p2, out);
             }
+            // Small-valued features: from dense tables when fused, else as keys.
+            let mut small =
+                |d: Dense, v: u64| match (fused.and_then(|f| f.dense(d, v)), row.as_deref_mut()) {
+                    (Some(w), Some(r)) => add_i16(r, w),
+                    _ => out.push(d.key(v)),
+                };
+            small(Dense::Bias, 0);
+            let g = u64::from(t.gaz.code());
+            small(
+                Dense::Case,
+                t.case | init << 4 | hl << 5 | u64::from(t.prior) << 6,
+            );
+            small(
+                Dense::CaseM1,
+                m1.map_or(0, |x| x.case | u64::from(x.initial) << 4) | t.case << 8,
+            );
+            small(
+                Dense::CaseP1,
+                p1.map_or(0, |x| x.case) | t.case << 8 | init << 12,
+            );
+            small(Dense::Gaz, g | t.case << 8);
+            small(
+                Dense::GazM1,
+                m1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
+            );
+            small(
+                Dense::GazP1,
+                p1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
+            );
+            small(
+                Dense::Doc,
+                u64::from(t.doc & 15) | t.case << 4 | init << 8 | hl << 9,
+            );
+            small(
+                Dense::Cues,
+                u64::from(t.doc >> 4) | t.case << 6 | init << 10,
+            );
+            small(Dense::Title, u64::from(t.title) | t.case << 4);
+            small(Dense::Name, u64::from(t.name) | t.case << 4);
+            small(
+                Dense::NameCtx,
+                m1.map_or(4, |x| u64::from(x.name))
+                    | p1.map_or(4, |x| u64::from(x.name)) << 3
+                    | t.case << 6
+                    | u64::from(t.name) << 10,
+            );
+            small(
+                Dense::TitleM1,
+                m1.map_or(9, |x| u64::from(x.title)) | t.case << 4,
+            );
 
-            out.push(T_BIAS);
             out.push(combine(T_BI_M, combine(low(m1, BOS), t.lower)));
             out.push(combine(T_BI_P, combine(t.lower, low(p1, EOS))));
             let sh0 = eff_short(t);
@@ -762,38 +1051,9 @@ impl Featurizer {
             ));
             out.push(combine(T_LOWER_SHORT_P1, combine(t.lower, short(p1, EOS))));
             out.push(combine(T_SHORT_M1_LOWER, combine(short(m1, BOS), t.lower)));
-            let case_pat = t.case | init << 4 | hl << 5 | u64::from(t.prior) << 6;
-            out.push(combine(T_CASE, case_pat));
-            out.push(combine(
-                T_CASE_M1,
-                m1.map_or(0, |x| x.case | u64::from(x.initial) << 4) | t.case << 8,
-            ));
-            out.push(combine(
-                T_CASE_P1,
-                p1.map_or(0, |x| x.case) | t.case << 8 | init << 12,
-            ));
-            let g = u64::from(t.gaz.code());
-            out.push(combine(T_GAZ, g | t.case << 8));
-            out.push(combine(
-                T_GAZ_M1,
-                m1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
-            ));
-            out.push(combine(
-                T_GAZ_P1,
-                p1.map_or(99, |x| u64::from(x.gaz.code())) | g << 8,
-            ));
-            out.push(combine(
-                T_DOC,
-                u64::from(t.doc) | t.case << 4 | init << 8 | hl << 9,
-            ));
             if t.headline {
                 out.push(combine(T_HEADLINE_SHAPE, combine(t.shape, t.lower)));
             }
-            out.push(combine(T_TITLE, u64::from(t.title) | t.case << 4));
-            out.push(combine(
-                T_TITLE_M1,
-                m1.map_or(9, |x| u64::from(x.title)) | t.case << 4,
-            ));
             out.end_token(&[t.lower, sh0]);
         }
     }
@@ -856,7 +1116,7 @@ fn eff_shape(a: &Attr) -> u64 {
     }
 }
 
-fn mark_run(doc: &mut HashKeyMap<u8>, attrs: &[Attr], run: Range<usize>) {
+fn mark_run(doc: &mut HashKeyMap<u16>, attrs: &[Attr], run: Range<usize>) {
     let last = run.end - 1;
     for i in run {
         let f = if i == last {
@@ -864,7 +1124,7 @@ fn mark_run(doc: &mut HashKeyMap<u8>, attrs: &[Attr], run: Range<usize>) {
         } else {
             DOC_RUN_INNER
         };
-        *doc.entry(attrs[i].lower).or_default() |= f;
+        *doc.entry(attrs[i].lower).or_default() |= u16::from(f);
     }
 }
 
@@ -887,7 +1147,8 @@ impl<'d> History<'d> {
         }
     }
 
-    /// Token indices passed to the tagger are relative to this segment start.
+    /// Token indices passed to the tagger are relative to this segment start. Segments may
+    /// come in any order (headlines go last).
     pub fn set_segment(&mut self, start: usize) {
         self.seg_start = start;
     }
@@ -987,6 +1248,15 @@ const GEO_HEADS: &[&str] = &[
     "north",
     "south",
     "region",
+];
+
+/// Words that are never a one-word entity.
+const CLOSED_CLASS: &[&str] = &[
+    "i", "he", "she", "it", "we", "they", "you", "me", "him", "her", "us", "them", "his", "its",
+    "our", "their", "your", "my", "the", "a", "an", "this", "that", "these", "those", "there",
+    "here", "and", "or", "but", "if", "of", "in", "on", "at", "to", "for", "by", "with", "from",
+    "as", "is", "was", "be", "not", "no", "yes", "who", "what", "which", "when", "where", "why",
+    "how", "mr", "mrs", "ms", "mr.", "mrs.", "ms.", "dr", "dr.", "sir",
 ];
 
 /// MISC words that name nationalities, religions or political groups (beyond the lexicon).
@@ -1095,6 +1365,7 @@ struct Scratch {
     feats: Features,
     labels: Vec<u16>,
     pre: Vec<i32>,
+    tag: TagScratch,
 }
 
 impl Recognizer {
@@ -1229,6 +1500,7 @@ impl Recognizer {
             feats: Features::new(N_CTX),
             labels: Vec::new(),
             pre: Vec::new(),
+            tag: TagScratch::default(),
         };
         let mut out = Vec::new();
         let mut history = History::new(&doc);
@@ -1246,8 +1518,13 @@ impl Recognizer {
                 .fused
                 .as_ref()
                 .map(|_| scratch.pre.as_slice());
-            self.tagger
-                .tag_with(&scratch.feats, pre, &mut history, &mut scratch.labels);
+            self.tagger.tag_into(
+                &scratch.feats,
+                pre,
+                &mut history,
+                &mut scratch.labels,
+                &mut scratch.tag,
+            );
             let mut open: Option<(usize, ConllType)> = None;
             for (k, &l) in scratch.labels.iter().enumerate() {
                 let i = seg.start + k;
@@ -1257,21 +1534,43 @@ impl Recognizer {
                     continue;
                 }
                 if let Some((s, t)) = open.take() {
-                    out.push(self.typed(text, &doc, s..i, t));
+                    out.extend(self.typed(text, &doc, s..i, t));
                 }
                 if let Some((_, t)) = info {
                     open = Some((i, t));
                 }
             }
             if let Some((s, t)) = open {
-                out.push(self.typed(text, &doc, s..seg.end, t));
+                out.extend(self.typed(text, &doc, s..seg.end, t));
             }
         }
+        out.sort_unstable_by_key(|s| s.start);
         out
     }
 
-    /// Types a CoNLL span for output (see the module docs).
-    fn typed(&self, text: &Text, doc: &Doc, toks: Range<usize>, t: ConllType) -> NamedSpan {
+    /// Trims, checks and types a CoNLL span for output (see the module docs): a person's
+    /// leading titles and honorifics are not part of the name ("Mr Sullivan" -> "Sullivan"), and
+    /// a lone pronoun or determiner is never an entity.
+    fn typed(&self, text: &Text, doc: &Doc, toks: Range<usize>, t: ConllType) -> Option<NamedSpan> {
+        let mut toks = toks;
+        if t == ConllType::Per {
+            while toks.len() > 1 && doc.attrs[toks.start].title != 0 {
+                let mut end = toks.start + 1;
+                while end < toks.end && doc.attrs[end].title == 2 {
+                    end += 1;
+                }
+                if end >= toks.end {
+                    break;
+                }
+                toks.start = end;
+            }
+        }
+        if toks.len() == 1 {
+            let w = text.norm(toks.start).to_lowercase();
+            if CLOSED_CLASS.contains(&w.as_str()) {
+                return None;
+            }
+        }
         let start = text.tokens()[toks.start].start();
         let end = text.tokens()[toks.end - 1].end();
         let kind = match t {
@@ -1290,37 +1589,25 @@ impl Recognizer {
                     }
                 }
             },
-            ConllType::Misc => {
-                let norp = matches!(
-                    self.lexicon_kind(doc, toks.clone()),
-                    Some(GazKind::Demonym | GazKind::Norp)
-                ) || (toks.len() == 1
-                    && NORP_WORDS.contains(&text.norm(toks.start).to_lowercase().as_str()));
-                if norp {
+            ConllType::Misc => match self.lexicon_kind(doc, toks.clone()) {
+                Some(GazKind::Demonym | GazKind::Norp) => EntityKind::Norp,
+                // A country or city used attributively ("US officials") is still a GPE.
+                Some(GazKind::Country | GazKind::Gpe) => EntityKind::Gpe,
+                _ if toks.len() == 1
+                    && NORP_WORDS.contains(&text.norm(toks.start).to_lowercase().as_str()) =>
+                {
                     EntityKind::Norp
-                } else {
-                    EntityKind::Misc
                 }
-            }
+                _ => EntityKind::Misc,
+            },
         };
-        NamedSpan { start, end, kind }
+        Some(NamedSpan { start, end, kind })
     }
 
-    /// The lexicon kind when the tokens are exactly one lexicon match.
+    /// The lexicon kind of exactly these tokens as a phrase, if it is in a lexicon.
     fn lexicon_kind(&self, doc: &Doc, toks: Range<usize>) -> Option<GazKind> {
-        let first = doc.attrs[toks.start].gaz;
-        if !first.is_begin() {
-            return None;
-        }
-        let kind = first.kind()?;
-        let inside_ok = doc.attrs[toks.start + 1..toks.end]
-            .iter()
-            .all(|a| a.gaz.kind() == Some(kind) && !a.gaz.is_begin());
-        let ends = doc
-            .attrs
-            .get(toks.end)
-            .is_none_or(|a| a.gaz.is_begin() || a.gaz.kind().is_none());
-        (inside_ok && ends).then_some(kind)
+        let lower: Vec<u64> = doc.attrs[toks].iter().map(|a| a.lower).collect();
+        self.featurizer.gazetteer.phrase_kind(&lower)
     }
 }
 
@@ -1377,9 +1664,29 @@ The European Commission said on Thursday it disagreed with German advice to cons
         assert!(has("Washington", EntityKind::Gpe), "{got:?}");
         assert!(has("Russian", EntityKind::Norp), "{got:?}");
         assert!(has("European Commission", EntityKind::Org), "{got:?}");
+        assert!(
+            !got.iter().any(|(t, _)| t.starts_with("President")),
+            "{got:?}"
+        );
         // The dateline place is tagged too.
         assert!(has("MOSCOW", EntityKind::Gpe), "{got:?}");
         assert!(!got.iter().any(|(t, _)| t == "Thursday"), "{got:?}");
+    }
+
+    #[test]
+    fn titles_are_not_part_of_names_and_pronouns_are_not_entities() {
+        let body = "Mr Ebbers denied the charges.\n\nHe said Mrs Thatcher and Dr. Smith agreed.";
+        let got = spans(&recognizer(), body);
+        assert!(
+            got.iter()
+                .all(|(t, _)| !t.starts_with("Mr") && !t.starts_with("Dr")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Ebbers".to_string(), EntityKind::Person)),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|(t, _)| t == "He"), "{got:?}");
     }
 
     #[test]
@@ -1405,6 +1712,30 @@ The European Commission said on Thursday it disagreed with German advice to cons
         for body in &bodies {
             let t = analyse(body);
             assert_eq!(fused.recognize(&t), plain.recognize(&t));
+        }
+    }
+
+    #[test]
+    fn random_text_never_panics_and_spans_stay_in_bounds() {
+        let pool: Vec<char> =
+            "aZ9 .,;:'\"’“”‘-—–…$£%&()[]\n\t\u{a0}éÉßİ漢字🙂\u{301}\u{200b}AB.C.Mr.No.U.S"
+                .chars()
+                .collect();
+        let r = recognizer();
+        let mut rng = crate::enrich::tagger::Rng::new(99);
+        for _ in 0..300 {
+            let len = (rng.next_u64() % 120) as usize;
+            let body: String = (0..len)
+                .map(|_| pool[(rng.next_u64() % pool.len() as u64) as usize])
+                .collect();
+            let t = analyse(&body);
+            for tok in t.tokens() {
+                assert!(tok.start() < tok.end() && tok.end() <= body.len());
+                assert!(body.is_char_boundary(tok.start()) && body.is_char_boundary(tok.end()));
+            }
+            for s in r.recognize(&t) {
+                assert!(s.start < s.end && s.end <= body.len());
+            }
         }
     }
 

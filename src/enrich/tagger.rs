@@ -505,6 +505,14 @@ impl WeightTable {
     }
 }
 
+/// Buffers that [`Tagger::tag_into`] reuses between sequences.
+#[derive(Debug, Clone, Default)]
+pub struct TagScratch {
+    homes: Vec<u32>,
+    stat: Vec<i32>,
+    dyn_keys: Vec<u64>,
+}
+
 /// A trained tagger, ready to tag.
 #[derive(Debug, Clone)]
 pub struct Tagger {
@@ -555,10 +563,22 @@ impl Tagger {
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
     ) {
+        self.tag_into(feats, pre, dynamic, out, &mut TagScratch::default());
+    }
+
+    /// Like [`Tagger::tag_with`], reusing the buffers in `scratch` across calls.
+    pub fn tag_into(
+        &self,
+        feats: &Features,
+        pre: Option<&[i32]>,
+        dynamic: &mut impl Dynamic,
+        out: &mut Vec<u16>,
+        scratch: &mut TagScratch,
+    ) {
         match self.table.stride {
-            16 => self.tag_lanes::<12>(feats, pre, dynamic, out),
-            32 => self.tag_lanes::<28>(feats, pre, dynamic, out),
-            64 => self.tag_lanes::<60>(feats, pre, dynamic, out),
+            16 => self.tag_lanes::<12>(feats, pre, dynamic, out, scratch),
+            32 => self.tag_lanes::<28>(feats, pre, dynamic, out, scratch),
+            64 => self.tag_lanes::<60>(feats, pre, dynamic, out, scratch),
             _ => self.tag_slices(feats, pre, dynamic, out),
         }
     }
@@ -579,52 +599,63 @@ impl Tagger {
         pre: Option<&[i32]>,
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
+        scratch: &mut TagScratch,
     ) {
         out.clear();
         let n_labels = self.labels.len().min(LANES);
-        let mut dyn_keys = Vec::new();
         // Static scores first, in two passes: the first only reads each key's home slot, with
         // no branch on what it finds, so the memory loads overlap; the second then probes
         // (now from cache) and adds the rows.
-        let homes: Vec<usize> = feats
-            .keys
-            .iter()
-            .map(|&k| {
-                if self.table.may_contain(k) {
-                    let s = self.table.home(k);
-                    if self.table.key_at(s) != 0 {
-                        return s;
-                    }
+        let homes = &mut scratch.homes;
+        homes.clear();
+        homes.extend(feats.keys.iter().map(|&k| {
+            if self.table.may_contain(k) {
+                let s = self.table.home(k);
+                if self.table.key_at(s) != 0 {
+                    return s as u32;
                 }
-                usize::MAX
-            })
-            .collect();
-        let mut stat = vec![[0i32; LANES]; feats.len()];
+            }
+            u32::MAX
+        }));
+        let stat = &mut scratch.stat;
+        stat.clear();
+        stat.resize(feats.len() * LANES, 0);
         if let Some(pre) = pre {
-            for (row, p) in stat.iter_mut().zip(pre.chunks_exact(self.labels.len())) {
+            for (row, p) in stat
+                .chunks_exact_mut(LANES)
+                .zip(pre.chunks_exact(self.labels.len()))
+            {
                 row[..n_labels].copy_from_slice(&p[..n_labels]);
             }
         }
         let mut j = 0;
-        for (scores, &end) in stat.iter_mut().zip(&feats.ends) {
+        for (row, &end) in stat.chunks_exact_mut(LANES).zip(&feats.ends) {
+            let Ok(scores) = <&mut [i32; LANES]>::try_from(row) else {
+                continue;
+            };
             let end = end as usize;
             while j < end {
-                if homes[j] != usize::MAX {
-                    self.table.add_lanes(homes[j], feats.keys[j], scores);
+                if homes[j] != u32::MAX {
+                    self.table
+                        .add_lanes(homes[j] as usize, feats.keys[j], scores);
                 }
                 j += 1;
             }
         }
+        let dyn_keys = &mut scratch.dyn_keys;
         let (mut p1, mut p2) = (START, START);
-        for (i, scores) in stat.iter_mut().enumerate() {
+        for (i, row) in stat.chunks_exact_mut(LANES).enumerate() {
+            let Ok(scores) = <&mut [i32; LANES]>::try_from(row) else {
+                continue;
+            };
             history_keys(feats, i, p1, p2, |k| {
                 if self.table.may_contain(k) {
                     self.table.add_lanes(self.table.home(k), k, scores);
                 }
             });
             dyn_keys.clear();
-            dynamic.keys(i, &mut dyn_keys);
-            for &k in &dyn_keys {
+            dynamic.keys(i, dyn_keys);
+            for &k in dyn_keys.iter() {
                 if self.table.may_contain(k) {
                     self.table.add_lanes(self.table.home(k), k, scores);
                 }
@@ -902,15 +933,43 @@ impl Trainer {
     /// Averages the weights, drops rows whose largest weight is below `prune` (absolute), and
     /// quantizes the rest into a [`Tagger`].
     pub fn finish(self, prune: f32) -> Tagger {
+        Trainer::finish_ensemble(self, Vec::new(), prune)
+    }
+
+    /// The averaged weights, one row per feature key.
+    fn averaged(&self) -> impl Iterator<Item = (u64, Vec<f32>)> + '_ {
         let n = self.labels.len();
         let steps = self.steps as f64;
-        let mut avg_rows: Vec<(u64, Vec<f32>)> = Vec::with_capacity(self.index.len());
-        let mut max_abs = 0f32;
-        for (&key, &r) in &self.index {
+        self.index.iter().map(move |(&key, &r)| {
             let base = r as usize * n;
-            let row: Vec<f32> = (0..n)
+            let row = (0..n)
                 .map(|l| (f64::from(self.weights[base + l]) - self.acc[base + l] / steps) as f32)
                 .collect();
+            (key, row)
+        })
+    }
+
+    /// Like [`Trainer::finish`] for several trainers of the same task (say, different shuffling
+    /// seeds): their averaged weights are averaged again into one model, which tags at the cost
+    /// of one.
+    pub fn finish_ensemble(first: Trainer, rest: Vec<Trainer>, prune: f32) -> Tagger {
+        let n = first.labels.len();
+        let k = 1 + rest.len();
+        let mut sums: HashKeyMap<Vec<f32>> = HashKeyMap::default();
+        for t in std::iter::once(&first).chain(&rest) {
+            for (key, row) in t.averaged() {
+                let acc = sums.entry(key).or_insert_with(|| vec![0.0; n]);
+                for (a, w) in acc.iter_mut().zip(row) {
+                    *a += w;
+                }
+            }
+        }
+        let mut avg_rows: Vec<(u64, Vec<f32>)> = Vec::with_capacity(sums.len());
+        let mut max_abs = 0f32;
+        for (key, mut row) in sums {
+            if k > 1 {
+                row.iter_mut().for_each(|w| *w /= k as f32);
+            }
             let m = row.iter().fold(0f32, |m, w| m.max(w.abs()));
             if m >= prune && m > 0.0 {
                 max_abs = max_abs.max(m);
@@ -936,8 +995,8 @@ impl Trainer {
             .collect();
         Tagger {
             table: WeightTable::build(&rows, n),
-            labels: self.labels,
-            n_ctx: self.n_ctx,
+            labels: first.labels,
+            n_ctx: first.n_ctx,
             scale,
         }
     }
@@ -1067,6 +1126,36 @@ mod tests {
             }
         }
         assert_eq!(right, total, "toy task should be learned perfectly");
+    }
+
+    #[test]
+    fn an_ensemble_of_shuffles_is_one_model_that_still_learns() {
+        let train = |seed: u64| {
+            let mut rng = Rng::new(seed);
+            let corpus = toy_corpus(&mut rng, 200);
+            let mut t = Trainer::new(labels(), 1);
+            for _ in 0..4 {
+                for s in &corpus {
+                    let gold: Vec<u16> = toy_gold(s)
+                        .iter()
+                        .map(|l| t.labels().index(l).unwrap_or(0))
+                        .collect();
+                    t.train_sequence(&toy_features(s), &gold);
+                }
+            }
+            t
+        };
+        let single = train(1).finish(0.0);
+        let alone = Trainer::finish_ensemble(train(1), Vec::new(), 0.0);
+        assert_eq!(single.to_bytes(), alone.to_bytes());
+        let ensemble = Trainer::finish_ensemble(train(1), vec![train(2), train(3)], 0.0);
+        let mut rng = Rng::new(5);
+        let mut out = Vec::new();
+        for s in toy_corpus(&mut rng, 50) {
+            ensemble.tag(&toy_features(&s), &mut out);
+            let names: Vec<&str> = out.iter().map(|&l| ensemble.labels().name(l)).collect();
+            assert_eq!(names, toy_gold(&s));
+        }
     }
 
     #[test]

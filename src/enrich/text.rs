@@ -1225,6 +1225,30 @@ mod tests {
     }
 
     #[test]
+    fn money_abbreviations_and_titles_without_periods() {
+        assert_eq!(
+            toks("profits of $1.13bn (£600m), e.g. at AT&T"),
+            vec!["profits", "of", "$1.13bn", "(", "£600m", ")", ",", "e.g.", "at", "AT&T"]
+        );
+        assert_eq!(
+            sents("Mr Blair met Sen. Kerry, i.e. the nominee. He left."),
+            vec!["Mr Blair met Sen. Kerry, i.e. the nominee.", "He left."]
+        );
+        assert_eq!(
+            sents("He said no. Then he left."),
+            vec!["He said no.", "Then he left."]
+        );
+    }
+
+    #[test]
+    fn question_and_exclamation_marks_with_closing_brackets() {
+        assert_eq!(
+            sents("Really?! (Yes.) Fine."),
+            vec!["Really?!", "(Yes.)", "Fine."]
+        );
+    }
+
+    #[test]
     fn spaces_and_word_count() {
         let t = analyse("  Hello,\u{a0}world!  ");
         assert_eq!(t.word_count(), 2);

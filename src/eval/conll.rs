@@ -386,3 +386,30 @@ mod tests {
         assert_eq!(Prf::from_counts(0, 0, 0).f1, 0.0);
     }
 }
+
+#[cfg(test)]
+mod dev_tests {
+    use super::*;
+
+    /// The committed model on the CoNLL-2003 dev set (skipped when the data is absent).
+    #[test]
+    fn embedded_model_scores_well_on_conll_dev() {
+        let dev = Path::new("../shared/eval/conll2003/dev.iob2.txt");
+        if !dev.exists() {
+            eprintln!("skipping: {} is absent", dev.display());
+            return;
+        }
+        let rec = Recognizer::load_embedded().unwrap();
+        let s = eval_ner(&rec, dev).unwrap();
+        assert_eq!(s.counts.2, 5942, "the dev set has 5,942 gold entities");
+        assert!(s.f1 > 0.89, "dev F1 {:.4}", s.f1);
+        let json = serde_json::to_value(&s).unwrap();
+        for t in ["PER", "ORG", "LOC", "MISC"] {
+            assert!(
+                json["per_type"][t]["f1"].as_f64().unwrap_or(0.0) > 0.8,
+                "{t}: {json}"
+            );
+        }
+        assert!(json.get("counts").is_none());
+    }
+}

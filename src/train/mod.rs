@@ -37,6 +37,9 @@ pub struct TrainOptions {
     pub clusters: (usize, usize),
     /// Passes of the exchange algorithm.
     pub cluster_passes: usize,
+    /// Taggers trained with seeds `seed`, `seed + 1`, ... whose weights are averaged into
+    /// the one model (1: a single tagger).
+    pub ensemble: usize,
 }
 
 impl Default for TrainOptions {
@@ -50,6 +53,23 @@ impl Default for TrainOptions {
             cluster_min_count: 3,
             clusters: (256, 64),
             cluster_passes: 6,
+            ensemble: 8,
+        }
+    }
+}
+
+impl TrainOptions {
+    /// The options that produced the committed `models/ner.bin`: the defaults plus the
+    /// unlabelled corpora under the shared data folder (`../shared` from the project root):
+    /// the BBC articles and the UD English EWT training text. Training fails if they are
+    /// missing, rather than silently producing a different model.
+    pub fn standard(shared: &Path) -> TrainOptions {
+        TrainOptions {
+            unlabeled: vec![
+                shared.join("corpus/bbc"),
+                shared.join("train/ud_english_ewt/en_ewt-ud-train.conllu"),
+            ],
+            ..TrainOptions::default()
         }
     }
 }
@@ -142,6 +162,12 @@ fn unlabeled_texts(paths: &[PathBuf]) -> Result<Vec<String>, TrainError> {
 }
 
 fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), TrainError> {
+    if !p.exists() {
+        return Err(TrainError::Io {
+            path: p.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        });
+    }
     if p.is_dir() {
         for e in std::fs::read_dir(p).map_err(io_err(p))? {
             let e = e.map_err(io_err(p))?;
@@ -291,24 +317,31 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
 
     // Documents in a shuffled order each epoch; segments in order within a document, so the
     // document-level history features see what decoding will see.
-    let mut trainer = Trainer::new(ner::label_set(), N_CTX);
-    let mut rng = Rng::new(opts.seed);
-    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut trainers = Vec::new();
     let mut epoch_errors = Vec::new();
-    for _ in 0..opts.epochs {
-        rng.shuffle(&mut order);
-        let mut errors = 0;
-        for &i in &order {
-            let d = &examples[i];
-            let mut history = History::new(&d.doc);
-            for seg in &d.segments {
-                history.set_segment(seg.start);
-                errors += trainer.train_sequence_dynamic(&seg.feats, &mut history, &seg.gold);
+    for member in 0..opts.ensemble.max(1) {
+        let mut trainer = Trainer::new(ner::label_set(), N_CTX);
+        let mut rng = Rng::new(opts.seed.wrapping_add(member as u64));
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        for _ in 0..opts.epochs {
+            rng.shuffle(&mut order);
+            let mut errors = 0;
+            for &i in &order {
+                let d = &examples[i];
+                let mut history = History::new(&d.doc);
+                for seg in &d.segments {
+                    history.set_segment(seg.start);
+                    errors += trainer.train_sequence_dynamic(&seg.feats, &mut history, &seg.gold);
+                }
+            }
+            if member == 0 {
+                epoch_errors.push(errors as f64 / tokens as f64);
             }
         }
-        epoch_errors.push(errors as f64 / tokens as f64);
+        trainers.push(trainer);
     }
-    let tagger = trainer.finish(opts.prune);
+    let first = trainers.remove(0);
+    let tagger = Trainer::finish_ensemble(first, trainers, opts.prune);
     let rows = tagger.n_rows();
     let recognizer = Recognizer::new(tagger, featurizer, fingerprint)?;
     let bytes = recognizer.to_bytes();
@@ -329,4 +362,128 @@ pub fn train_ner(conll: &Path, out: &Path, opts: &TrainOptions) -> Result<TrainR
         model_bytes: bytes.len(),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: &str = "-DOCSTART- -X- -X- O
+
+Peter NNP B-NP B-PER
+Smith NNP I-NP I-PER
+visited VBD B-VP O
+Paris NNP B-NP B-LOC
+for IN B-PP O
+Acme NNP B-NP B-ORG
+Corp NNP I-NP I-ORG
+. . O O
+
+Smith NNP B-NP B-PER
+met VBD B-VP O
+German JJ B-NP B-MISC
+officials NNS I-NP O
+in IN B-PP O
+Berlin NNP B-NP B-LOC
+. . O O
+
+-DOCSTART- -X- -X- O
+
+Anna NNP B-NP B-PER
+Jones NNP I-NP I-PER
+left VBD B-VP O
+Acme NNP B-NP B-ORG
+Corp NNP I-NP I-ORG
+in IN B-PP O
+London NNP B-NP B-LOC
+. . O O
+";
+
+    fn tiny_files(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("ner-train-{}-{tag}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let conll = dir.join("tiny.txt");
+        std::fs::write(&conll, TINY).unwrap();
+        (dir.clone(), conll, dir.join("model.bin"))
+    }
+
+    fn opts() -> TrainOptions {
+        TrainOptions {
+            epochs: 5,
+            clusters: (6, 3),
+            cluster_min_count: 1,
+            ..TrainOptions::default()
+        }
+    }
+
+    #[test]
+    fn training_is_deterministic_and_the_model_loads() {
+        let (dir, conll, out) = tiny_files("det");
+        let report = train_ner(&conll, &out, &opts()).unwrap();
+        assert_eq!(report.documents, 2);
+        assert_eq!(report.tokens, 23);
+        let first = std::fs::read(&out).unwrap();
+        train_ner(&conll, &out, &opts()).unwrap();
+        let second = std::fs::read(&out).unwrap();
+        assert_eq!(first, second, "same data and seed must give the same bytes");
+        assert_eq!(report.model_bytes, first.len());
+
+        let rec = Recognizer::from_bytes(&first, Gazetteer::embedded()).unwrap();
+        assert!(rec.lexicons_match_model());
+        let body = "Peter Smith visited Paris for Acme Corp .";
+        let spans: Vec<&str> = rec
+            .recognize(&analyse(body))
+            .iter()
+            .map(|s| &body[s.start..s.end])
+            .collect();
+        assert!(spans.contains(&"Peter Smith"), "{spans:?}");
+        assert!(spans.contains(&"Acme Corp"), "{spans:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn missing_or_empty_input_is_an_error() {
+        let (dir, _, out) = tiny_files("err");
+        let missing = dir.join("missing.txt");
+        assert!(matches!(
+            train_ner(&missing, &out, &opts()),
+            Err(TrainError::Conll(ConllError::Io { .. }))
+        ));
+        let empty = dir.join("empty.txt");
+        std::fs::write(&empty, "-DOCSTART- -X- -X- O\n\n").unwrap();
+        assert!(matches!(
+            train_ner(&empty, &out, &opts()),
+            Err(TrainError::Empty)
+        ));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn projection_continues_split_tokens_and_repairs_bio() {
+        // "U.S.-based" is one CoNLL token that our tokenizer splits.
+        let doc = conll::Document {
+            sentences: vec![vec![
+                (
+                    "U.S.-based".to_string(),
+                    Tag::B(crate::enrich::ner::ConllType::Misc),
+                ),
+                ("firm".to_string(), Tag::O),
+            ]],
+        };
+        let r = doc.rebuild();
+        let text = analyse(&r.body);
+        let labels: Vec<&str> = project(&r.spans, &r.tags, &text)
+            .iter()
+            .map(|&l| LABELS[l as usize])
+            .collect();
+        assert_eq!(labels.first(), Some(&"B-MISC"));
+        assert!(
+            labels[1..labels.len() - 1].iter().all(|l| *l == "I-MISC"),
+            "{labels:?}"
+        );
+        assert_eq!(labels.last(), Some(&"O"));
+        let mut gold = vec![2u16, 2, 0, 4];
+        repair_bio(&mut gold);
+        assert_eq!(gold, vec![1, 2, 0, 3]);
+    }
 }
