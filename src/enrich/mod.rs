@@ -65,11 +65,14 @@ impl Enricher {
                 events: Vec::new(),
             };
         }
+        let text = text::analyse(&article.body);
+        let entities = entities::find(article);
+        let quotes = quotes::find(&text, &entities);
         Enrichment {
             language,
             status: Status::Enriched,
-            entities: entities::find(article),
-            quotes: quotes::find(article),
+            entities,
+            quotes,
             events: events::find(article),
         }
     }

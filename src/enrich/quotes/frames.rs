@@ -1,0 +1,1079 @@
+//! Attribution frames: a cue with its source phrase and its content span, found segment by
+//! segment. One frame per cue; nested frames become intermediaries ("foreign media
+//! reported", "according to Reuters") or are cut where the next frame's clause begins.
+//!
+//! Shapes recognised (Q is a quoted span, NP a speaker phrase, ADV adverbs or auxiliaries):
+//! - trailing: `CONTENT , NP ADV* CUE [addressee] [adjuncts] .` and `CONTENT , CUE NP .`
+//!   (also `Q NP CUE` without the comma); a comma and a second Q after it continues the
+//!   statement (a quote split by its attribution); a comma and more clause makes the
+//!   attribution parenthetical (`The plan, he said, will fail.`).
+//! - leading: `NP ADV* CUE [addressee] [adjuncts] (that | : | ,)? CONTENT`, with relative
+//!   subjects (`Putin, who ..., said`) and infinitives (`declined to say`).
+//! - participles: `..., adding that CONTENT` (the source of the main clause) and
+//!   `Stressing that CONTENT, NP said ...` (the source of the following clause).
+//! - `according to NP, CONTENT` / `CONTENT, according to NP` / `A, according to NP, B`.
+//! - `NP quoted NP as saying` (the first is an intermediary).
+
+use std::ops::Range;
+
+use super::doc::Doc;
+use super::lexicon::{
+    CueClass, F_BASE, F_ING, F_PART, F_PAST, F_THIRD, W_ADV, W_AUX, W_CONJ, W_DET, W_HEDGE,
+    W_MEDIA, W_NAMING, W_NUMBER, W_PERSON_NOUN, W_PREP, W_REL, W_REPORT_NOUN, W_SUBORD, W_TIME,
+    W_TITLE,
+};
+use super::np::Np;
+use crate::enrich::text::TokenKind;
+
+/// Where a frame's source comes from when it has no subject of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inherit {
+    /// It has its own source (or none at all).
+    No,
+    /// ", adding that ...": the source of the frame before it.
+    Previous,
+    /// "Stressing that ..., Putin said": the source of the frame after it.
+    Next,
+}
+
+/// One attribution.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The cue token ("said", "according").
+    pub cue: usize,
+    pub lemma: &'static str,
+    pub class: Option<CueClass>,
+    /// Source, cue, addressee and adjuncts: what other frames' content must not include.
+    pub clause: Range<usize>,
+    pub source: Option<Np>,
+    pub inherit: Inherit,
+    pub via: Option<Np>,
+    pub content: Vec<Range<usize>>,
+    pub hedged: bool,
+    /// The content comes before the cue.
+    pub trailing: bool,
+    pub according: bool,
+    /// Quoted spans the content includes (by index).
+    pub quotes: Vec<usize>,
+}
+
+impl Frame {
+    pub fn content_span(&self) -> Option<Range<usize>> {
+        let s = self.content.iter().map(|r| r.start).min()?;
+        let e = self.content.iter().map(|r| r.end).max()?;
+        Some(s..e)
+    }
+
+    /// Relays others: its nested frames become statements it passed on.
+    fn relays(&self, doc: &Doc) -> bool {
+        self.according
+            || self.class == Some(CueClass::Report)
+            || self
+                .source
+                .as_ref()
+                .is_some_and(|np| doc.has(np.head, W_MEDIA) && !doc.has(np.head, W_PERSON_NOUN))
+    }
+}
+
+/// Nouns of events that appear in adjuncts ("in a statement", "at a news conference").
+const ADJUNCT_NOUNS: &[&str] = &[
+    "statement",
+    "interview",
+    "conference",
+    "briefing",
+    "rally",
+    "speech",
+    "event",
+    "meeting",
+    "debate",
+    "hearing",
+    "call",
+    "phone",
+    "television",
+    "radio",
+    "twitter",
+    "facebook",
+    "email",
+    "e-mail",
+    "letter",
+    "op-ed",
+    "post",
+    "tweet",
+    "video",
+    "broadcast",
+    "program",
+    "programme",
+    "show",
+    "session",
+    "summit",
+    "visit",
+    "trip",
+    "stop",
+    "hall",
+    "reporters",
+    "journalists",
+    "supporters",
+    "crowd",
+    "audience",
+    "news",
+    "press",
+    "release",
+    "remarks",
+    "address",
+    "appearance",
+    "forum",
+    "gathering",
+    "ceremony",
+    "book",
+    "memo",
+    "blog",
+    "column",
+    "article",
+    "message",
+    "note",
+    "filing",
+    "report",
+    "podcast",
+    "episode",
+    "talk",
+    "lecture",
+    "panel",
+    "testimony",
+    "declaration",
+    "communique",
+    "announcement",
+    "sunday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "week",
+    "weekend",
+    "month",
+    "year",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "day",
+    "conversation",
+    "exchange",
+    "instagram",
+    "youtube",
+    "website",
+    "online",
+    "person",
+    "writing",
+    "part",
+    "response",
+    "reply",
+    "reaction",
+    "addition",
+    "contrast",
+    "particular",
+    "private",
+    "public",
+    "court",
+    "documents",
+    "papers",
+    "chamber",
+    "senate",
+    "house",
+    "parliament",
+    "congress",
+    "floor",
+    "office",
+    "capital",
+    "city",
+    "town",
+    "country",
+];
+
+const MAX_ADJUNCT: usize = 7;
+
+impl Doc<'_, '_> {
+    /// Skips adverbs, time words and short prepositional adjuncts after a cue.
+    fn skip_adjuncts(&self, mut j: usize, hi: usize) -> usize {
+        let mut guard = 0;
+        while j < hi && guard < 6 {
+            guard += 1;
+            if self.in_quote(j) {
+                break;
+            }
+            let t = &self.toks[j];
+            if t.word
+                && (t.flags & (W_ADV | W_HEDGE | W_TIME) != 0 || self.is_ly_adverb(j))
+                && !self.is(j, "that")
+                && !self.is(j, "as")
+            {
+                j += 1;
+                continue;
+            }
+            if t.word && t.flags & W_PREP != 0 && !self.is(j, "of") && !self.is(j, "that") {
+                // A short phrase of determiners, names, numbers and adjunct nouns.
+                let mut k = j + 1;
+                let mut saw_noun = false;
+                while k < hi && k - j <= MAX_ADJUNCT && !self.in_quote(k) {
+                    let tk = &self.toks[k];
+                    let w = self.norm(k);
+                    let lower = w.to_ascii_lowercase();
+                    let ok = tk.flags & (W_DET | W_TIME | W_TITLE) != 0
+                        || tk.cap
+                        || self.text.tokens()[k].kind() == TokenKind::Number
+                        || ADJUNCT_NOUNS.contains(&lower.as_str())
+                        || (tk.word
+                            && (self.is(k, "'s") || self.is(k, "with") || self.is(k, "of")))
+                        || (tk.word && tk.flags & (W_PERSON_NOUN | W_MEDIA) != 0)
+                        || (tk.word
+                            && (lower.ends_with("al") || lower.ends_with("ic") || lower == "news"));
+                    if !ok {
+                        break;
+                    }
+                    saw_noun |= !self.is(k, "with") && !self.is(k, "of") && tk.flags & W_DET == 0;
+                    k += 1;
+                }
+                if saw_noun && k > j + 1 {
+                    j = k;
+                    continue;
+                }
+                break;
+            }
+            break;
+        }
+        j
+    }
+
+    /// The last token of the quoted span that ends at `k`.
+    fn quote_ending_at(&self, k: usize) -> Option<usize> {
+        let q = self.quote_of(k)?;
+        (self.quotes[q].last == k + 1).then_some(q)
+    }
+
+    fn quote_starting_at(&self, k: usize) -> Option<usize> {
+        let q = self.quote_of(k)?;
+        (self.quotes[q].first == k).then_some(q)
+    }
+
+    /// A token that can end the content of a trailing frame: a comma, a dash, a quote.
+    fn is_left_delim(&self, k: usize) -> bool {
+        matches!(self.norm(k), "," | "-" | "--" | "(") || self.quote_ending_at(k).is_some()
+    }
+
+    fn is_cue_token(&self, i: usize) -> bool {
+        let t = &self.toks[i];
+        t.cue.is_some() && !self.in_quote(i) && (!t.cap || t.initial)
+    }
+}
+
+/// Finds every frame of the document, in order of their cues.
+pub fn find_frames(doc: &Doc) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let mut seg_frames = Vec::new();
+    for seg in &doc.segments {
+        seg_frames.clear();
+        let mut i = seg.start;
+        // Trailing content starts after the previous trailing frame.
+        let mut lo = seg.start;
+        while i < seg.end {
+            if let Some(f) = frame_at(doc, seg.clone(), i, lo) {
+                i = f.cue + 1;
+                if f.trailing {
+                    let right = f.content.iter().map(|r| r.end).max().unwrap_or(0);
+                    lo = lo.max(f.clause.end).max(right);
+                }
+                seg_frames.push(f);
+                continue;
+            }
+            i += 1;
+        }
+        settle(doc, seg.clone(), &mut seg_frames);
+        out.append(&mut seg_frames);
+    }
+    out
+}
+
+fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> {
+    if doc.in_quote(c) {
+        return None;
+    }
+    if doc.is(c, "according") && doc.is(c + 1, "to") && c + 2 < seg.end {
+        return according(doc, seg, c, lo);
+    }
+    if !doc.is_cue_token(c) {
+        return None;
+    }
+    let cue = doc.toks[c].cue?;
+    // A noun use: "the report", "Putin's claim", "a call".
+    if c > seg.start
+        && (doc.has(c - 1, W_DET) && !doc.is(c - 1, "that")
+            || matches!(doc.norm(c - 1), "'s" | "'"))
+    {
+        return None;
+    }
+    let (mut subj_end, mut hedged) = doc.skip_left(c, seg.start);
+    // Passive: "was told", "is expected" (no source), but "was quoted as saying".
+    let be_before = subj_end < c
+        && (subj_end..c).any(|k| {
+            matches!(
+                doc.norm(k).to_ascii_lowercase().as_str(),
+                "is" | "was" | "were" | "are" | "be" | "been" | "being" | "'s" | "'re"
+            )
+        });
+    let participle_only = cue.forms & (F_PART) != 0 && cue.forms & F_ING == 0;
+    if be_before && participle_only {
+        if cue.lemma == "quote" && doc.is(c + 1, "as") && c + 2 < seg.end {
+            if let Some(says) = doc.toks[c + 2].cue.filter(|k| k.forms & F_ING != 0) {
+                let source = doc
+                    .np_left(subj_end, seg.start)
+                    .or_else(|| relative_subject(doc, subj_end, seg.start));
+                return finish(
+                    doc,
+                    seg,
+                    c + 2,
+                    says.lemma,
+                    says.class,
+                    source,
+                    None,
+                    hedged,
+                    c,
+                );
+            }
+        }
+        return None;
+    }
+    // "quoted Putin as saying", "cited officials as saying".
+    if matches!(cue.lemma, "quote" | "cite") {
+        let speaker = doc.np_right(c + 1, seg.end)?;
+        let mut k = speaker.full().end;
+        if !doc.is(k, "as") {
+            return None;
+        }
+        k += 1;
+        let says = doc
+            .toks
+            .get(k)
+            .and_then(|t| t.cue)
+            .filter(|t| t.forms & F_ING != 0)?;
+        let via = doc.np_left(subj_end, seg.start);
+        let start = via.as_ref().map_or(c, |v| v.full().start);
+        let after = doc.skip_adjuncts(k + 1, seg.end);
+        let mut f = if start > seg.start && trailing_ok(doc, lo, start - 1, after, seg.end) {
+            trailing(
+                doc,
+                seg,
+                lo,
+                k,
+                says.lemma,
+                says.class,
+                Some(speaker),
+                hedged,
+                start,
+                after,
+            )?
+        } else {
+            finish(
+                doc,
+                seg,
+                k,
+                says.lemma,
+                says.class,
+                Some(speaker),
+                None,
+                hedged,
+                start,
+            )?
+        };
+        f.via = via;
+        return Some(f);
+    }
+    // "declined to say", "went on to say", "wants to know".
+    if subj_end > seg.start && doc.is(subj_end - 1, "to") {
+        let mut k = subj_end - 1;
+        let mut steps = 0;
+        while k > seg.start && steps < 3 {
+            let p = k - 1;
+            let t = &doc.toks[p];
+            if t.word
+                && !t.cap
+                && t.pronoun.is_none()
+                && t.flags & (W_DET | W_PERSON_NOUN | W_MEDIA) == 0
+            {
+                k = p;
+                steps += 1;
+                if t.flags & (W_PREP | W_ADV) == 0 || doc.is(p, "on") {
+                    let (e, h) = doc.skip_left(k, seg.start);
+                    k = e;
+                    hedged |= h;
+                    break;
+                }
+                continue;
+            }
+            break;
+        }
+        if steps > 0 {
+            subj_end = k;
+        }
+    }
+    let class = cue.class;
+    // Inverted trailing: ", said Smith."
+    if c > seg.start
+        && subj_end == c
+        && doc.is_left_delim(c - 1)
+        && cue.forms & (F_PAST | F_THIRD) != 0
+    {
+        if let Some(np) = doc.np_right(c + 1, seg.end) {
+            let after = doc.skip_adjuncts(np.full().end, seg.end);
+            if trailing_ok(doc, lo, c - 1, after, seg.end) {
+                return trailing(
+                    doc,
+                    seg,
+                    lo,
+                    c,
+                    cue.lemma,
+                    class,
+                    Some(np),
+                    hedged,
+                    c,
+                    after,
+                );
+            }
+        }
+    }
+    // Participles: ", adding that ...", "Stressing that ..., Putin said".
+    if cue.forms & F_ING != 0 && !be_before {
+        let lead = subj_end == seg.start
+            || (subj_end > seg.start && matches!(doc.norm(subj_end - 1), "," | "-" | "--" | ";"))
+            || (subj_end > seg.start && doc.has(subj_end - 1, W_CONJ | W_SUBORD | W_PREP));
+        if lead {
+            let inherit = if subj_end == seg.start
+                || (subj_end - seg.start <= 2 && doc.norm(subj_end - 1) == ",")
+            {
+                Inherit::Next
+            } else {
+                Inherit::Previous
+            };
+            let mut f = leading(doc, seg, c, cue.lemma, class, None, hedged, c)?;
+            f.inherit = inherit;
+            return Some(f);
+        }
+    }
+    // Subject on the left.
+    let source = doc
+        .np_left(subj_end, seg.start)
+        .or_else(|| relative_subject(doc, subj_end, seg.start));
+    let source = source?;
+    if cue.forms & (F_PAST | F_THIRD | F_BASE | F_ING) == 0 {
+        return None;
+    }
+    let np_start = source.full().start;
+    // Trailing: "CONTENT, he said."
+    if np_start > seg.start && doc.is_left_delim(np_start - 1) {
+        let mut after = c + 1;
+        if let Some(obj) = doc.np_right(after, seg.end) {
+            if matches!(
+                class,
+                CueClass::Tell | CueClass::Ask | CueClass::Write | CueClass::Speech
+            ) {
+                after = obj.core.end;
+            }
+        }
+        let after = doc.skip_adjuncts(after, seg.end);
+        if trailing_ok(doc, lo, np_start - 1, after, seg.end) {
+            return trailing(
+                doc,
+                seg,
+                lo,
+                c,
+                cue.lemma,
+                class,
+                Some(source),
+                hedged,
+                np_start,
+                after,
+            );
+        }
+    }
+    leading(
+        doc,
+        seg,
+        c,
+        cue.lemma,
+        class,
+        Some(source),
+        hedged,
+        np_start,
+    )
+}
+
+/// "Putin, who ..., said" / "officials who ... said": the antecedent of a relative pronoun.
+fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
+    let rel = (lo..end)
+        .rev()
+        .take(12)
+        .find(|&k| doc.has(k, W_REL) && !doc.in_quote(k))?;
+    if !(doc.is(rel, "who") || doc.is(rel, "which") || doc.is(rel, "that")) {
+        return None;
+    }
+    let mut e = rel;
+    if e > lo && doc.norm(e - 1) == "," {
+        e -= 1;
+    }
+    let np = doc.np_left(e, lo)?;
+    Some(Np {
+        core: np.core,
+        head: np.head,
+        appos: Some(rel..end),
+    })
+}
+
+/// Whether an attribution clause between `delim` and `after` closes a statement before it:
+/// the statement is a quote, or at least a few words, and the clause ends the sentence, or a
+/// comma follows (with a second quote only when the first piece was quoted too).
+fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> bool {
+    let left_quote = doc.quote_ending_at(delim).is_some();
+    let words = (lo..delim)
+        .filter(|&k| doc.toks[k].word || doc.text.tokens()[k].kind() == TokenKind::Number)
+        .count();
+    let enough = left_quote || words >= 3;
+    if after >= hi || doc.is_stop(after) || doc.norm(after) == ")" {
+        return enough;
+    }
+    match doc.norm(after) {
+        "," | "-" | "--" => {
+            let next = after + 1;
+            if next >= hi {
+                return enough;
+            }
+            if doc.quote_starting_at(next).is_some() {
+                return left_quote;
+            }
+            if continues_clause(doc, next) {
+                return words >= 2 || left_quote;
+            }
+            enough
+        }
+        _ => left_quote && doc.quote_starting_at(after).is_some(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trailing(
+    doc: &Doc,
+    seg: Range<usize>,
+    lo: usize,
+    c: usize,
+    lemma: &'static str,
+    class: CueClass,
+    source: Option<Np>,
+    hedged: bool,
+    clause_start: usize,
+    after: usize,
+) -> Option<Frame> {
+    let delim = clause_start.checked_sub(1)?;
+    let mut content = Vec::new();
+    let mut quotes = Vec::new();
+    let mut start = lo.max(seg.start);
+    while start < delim && (doc.has(start, W_CONJ) || doc.is_punct(start) && !doc.in_quote(start)) {
+        start += 1;
+    }
+    let left_end = match doc.quote_ending_at(delim) {
+        Some(q) => {
+            quotes.push(q);
+            delim + 1
+        }
+        None => delim,
+    };
+    if left_end > start {
+        content.push(start..left_end);
+    }
+    // Quotes inside the left content.
+    for k in start..left_end {
+        if let Some(q) = doc.quote_starting_at(k) {
+            if !quotes.contains(&q) {
+                quotes.push(q);
+            }
+        }
+    }
+    let mut end = after;
+    if after < seg.end && matches!(doc.norm(after), "," | ":" | "-" | "--") && after + 1 < seg.end {
+        let next = after + 1;
+        if let Some(q) = doc.quote_starting_at(next) {
+            // A quote split by its attribution.
+            quotes.push(q);
+            content.push(next..doc.quotes[q].last);
+            end = doc.quotes[q].last;
+        } else if doc.norm(after) == "," && continues_clause(doc, next) {
+            // "The plan, he said, will fail."
+            content.push(next..seg.end);
+            end = seg.end;
+        }
+    } else if after < seg.end {
+        if let Some(q) = doc.quote_starting_at(after) {
+            quotes.push(q);
+            content.push(after..doc.quotes[q].last);
+            end = doc.quotes[q].last;
+        }
+    }
+    if content.is_empty() {
+        return None;
+    }
+    Some(Frame {
+        cue: c,
+        lemma,
+        class: Some(class),
+        clause: clause_start..after.min(end).max(c + 1),
+        source,
+        inherit: Inherit::No,
+        via: None,
+        content,
+        hedged,
+        trailing: true,
+        according: false,
+        quotes,
+    })
+}
+
+/// After ", he said," more of the same clause follows (not a new clause or participle).
+fn continues_clause(doc: &Doc, k: usize) -> bool {
+    let t = &doc.toks[k];
+    if doc.in_quote(k) || !t.word {
+        return false;
+    }
+    if t.cue.is_some() && t.cue.is_some_and(|c| c.forms & F_ING != 0) {
+        return false;
+    }
+    if t.flags & (W_SUBORD | W_CONJ | W_REL) != 0 || doc.is(k, "according") || t.flags & W_PREP != 0
+    {
+        return false;
+    }
+    true
+}
+
+#[allow(clippy::too_many_arguments)]
+fn leading(
+    doc: &Doc,
+    seg: Range<usize>,
+    c: usize,
+    lemma: &'static str,
+    class: CueClass,
+    source: Option<Np>,
+    hedged: bool,
+    clause_start: usize,
+) -> Option<Frame> {
+    finish(
+        doc,
+        seg,
+        c,
+        lemma,
+        class,
+        source,
+        None,
+        hedged,
+        clause_start,
+    )
+}
+
+/// Builds a leading frame: addressee and adjuncts after the cue, then the content.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    doc: &Doc,
+    seg: Range<usize>,
+    c: usize,
+    lemma: &'static str,
+    class: CueClass,
+    source: Option<Np>,
+    via: Option<Np>,
+    hedged: bool,
+    clause_start: usize,
+) -> Option<Frame> {
+    let hi = seg.end;
+    let mut j = doc.skip_adjuncts(c + 1, hi);
+    // "as saying" after a passive "quoted": the content follows like any other.
+    if j >= hi {
+        // A trailing cue without a delimiter ("Trump said.") has no content here.
+        return None;
+    }
+    // Trailing after a quote without comma: "“Why?” he asked."
+    // (handled by the caller's trailing check when a delimiter exists).
+    if !doc.is(j, "that") {
+        // An addressee or object before "that": "told the FSB board that".
+        let limit = hi.min(j + 14);
+        let that = (j..limit).find(|&k| doc.is(k, "that") && !doc.in_quote(k));
+        let clean = that.is_some_and(|t| {
+            (j..t).all(|k| {
+                !doc.in_quote(k)
+                    && !doc.is_stop(k)
+                    && !matches!(doc.norm(k), "," | ":")
+                    && doc.toks[k].cue.is_none()
+                    && !doc.has(k, W_REL | W_SUBORD)
+                    && doc.toks[k].pronoun.is_none_or(|_| k == j)
+            })
+        });
+        match (that, clean) {
+            (Some(t), true)
+                if matches!(
+                    class,
+                    CueClass::Tell
+                        | CueClass::Ask
+                        | CueClass::Speech
+                        | CueClass::Report
+                        | CueClass::Write
+                        | CueClass::ThatOnly
+                        | CueClass::Think
+                ) =>
+            {
+                j = t;
+            }
+            _ => {
+                if matches!(class, CueClass::Tell) || (class == CueClass::Ask && !is_wh(doc, j)) {
+                    if let Some(obj) = doc.np_right(j, hi).or_else(|| {
+                        {
+                            doc.toks[j].flags & super::lexicon::W_OBJ_PRONOUN != 0
+                                || doc.is(j, "her")
+                        }
+                        .then(|| Np::single(j))
+                    }) {
+                        j = doc.skip_adjuncts(obj.full().end, hi);
+                    }
+                }
+            }
+        }
+    }
+    if j >= hi {
+        return None;
+    }
+    let mut start = j;
+    let next_is_quote = doc.quote_starting_at(j).is_some();
+    let sep = matches!(doc.norm(j), ":" | "," | "-" | "--");
+    if sep {
+        start = j + 1;
+    }
+    if start >= hi || doc.is_stop(start) {
+        return None;
+    }
+    let opens_quote = doc.quote_starting_at(start).is_some();
+    let that = doc.is(j, "that");
+    let ok = match class {
+        CueClass::ThatOnly => that || opens_quote || (doc.norm(j) == ":"),
+        CueClass::Think => that || opens_quote || clause_start_like(doc, start),
+        CueClass::Ask => that || opens_quote || is_wh(doc, start) || sep,
+        CueClass::Speech | CueClass::Tell | CueClass::Write | CueClass::Report => {
+            that || opens_quote || sep || clause_start_like(doc, start) || next_is_quote
+        }
+        CueClass::Call | CueClass::Stance => !sep || opens_quote,
+        CueClass::Quote => false,
+    };
+    if !ok {
+        return None;
+    }
+    if sep && doc.norm(j) == "," && !opens_quote {
+        // "said, however, that": only a quote may follow a bare comma.
+        return None;
+    }
+    let mut quotes = Vec::new();
+    for k in start..hi {
+        if let Some(q) = doc.quote_starting_at(k) {
+            quotes.push(q);
+        }
+    }
+    Some(Frame {
+        cue: c,
+        lemma,
+        class: Some(class),
+        clause: clause_start..start,
+        source,
+        inherit: Inherit::No,
+        via,
+        content: vec![start..hi],
+        hedged,
+        trailing: false,
+        according: false,
+        quotes,
+    })
+}
+
+fn is_wh(doc: &Doc, k: usize) -> bool {
+    [
+        "whether", "if", "why", "what", "how", "when", "where", "who", "which",
+    ]
+    .iter()
+    .any(|w| doc.is(k, w))
+}
+
+/// Looks like the start of a clause: a subject pronoun, a determiner, a name, a number.
+fn clause_start_like(doc: &Doc, k: usize) -> bool {
+    let t = &doc.toks[k];
+    t.pronoun.is_some()
+        || t.cap
+        || t.flags & (W_DET | W_NUMBER | W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN) != 0
+        || doc.text.tokens()[k].kind() == TokenKind::Number
+        || doc.quote_starting_at(k).is_some()
+        || (t.word
+            && t.flags & (W_PREP | W_AUX | W_ADV | W_SUBORD | W_CONJ | W_REL | W_NAMING | W_HEDGE)
+                == 0
+            && t.cue.is_none()
+            && !doc.is(k, "to"))
+}
+
+/// "according to NP, CONTENT" / "CONTENT, according to NP" / "A, according to NP, B".
+fn according(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> {
+    let np = doc.np_right(c + 2, seg.end)?;
+    let np_end = np.full().end;
+    let generic = is_generic_report(doc, &np);
+    let before_delim = c > seg.start && matches!(doc.norm(c - 1), "," | "-" | "--" | "(");
+    let at_start = c == seg.start
+        || (c > seg.start && (doc.has(c - 1, W_CONJ) || doc.is_punct(c - 1)) && !before_delim)
+        || (c > seg.start && c - seg.start <= 2 && !before_delim);
+    let mut content = Vec::new();
+    let mut clause_end = np_end;
+    if at_start {
+        let mut s = np_end;
+        if s < seg.end && doc.norm(s) == "," {
+            s += 1;
+            clause_end = s;
+        }
+        if s < seg.end {
+            content.push(s..seg.end);
+        }
+    } else {
+        let mut start = lo.max(seg.start);
+        while start < c && (doc.has(start, W_CONJ) || doc.is_punct(start) && !doc.in_quote(start)) {
+            start += 1;
+        }
+        let left_end = if before_delim { c - 1 } else { c };
+        if left_end > start {
+            content.push(start..left_end);
+        }
+        if np_end < seg.end
+            && doc.norm(np_end) == ","
+            && np_end + 1 < seg.end
+            && continues_clause(doc, np_end + 1)
+        {
+            content.push(np_end + 1..seg.end);
+        }
+    }
+    if content.is_empty() {
+        return None;
+    }
+    let mut quotes = Vec::new();
+    for r in &content {
+        for k in r.clone() {
+            if let Some(q) = doc.quote_starting_at(k) {
+                quotes.push(q);
+            }
+        }
+    }
+    Some(Frame {
+        cue: c,
+        lemma: "according to",
+        class: None,
+        clause: c..clause_end,
+        source: Some(np),
+        inherit: Inherit::No,
+        via: None,
+        content,
+        hedged: generic,
+        trailing: !at_start,
+        according: true,
+        quotes,
+    })
+}
+
+/// "reports", "media reports", "unconfirmed reports": a source that only hedges.
+pub fn is_generic_report(doc: &Doc, np: &Np) -> bool {
+    let head = doc.norm(np.head).to_ascii_lowercase();
+    matches!(
+        head.as_str(),
+        "reports" | "report" | "rumours" | "rumors" | "sources" | "accounts"
+    ) && !(np.core.clone()).any(|k| doc.toks[k].cap && !doc.toks[k].initial)
+}
+
+/// Settles the frames of one segment: nesting becomes intermediaries, overlapping content is
+/// cut at the next frame's clause, participles take their sources.
+fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
+    let n = frames.len();
+    if n == 0 {
+        return;
+    }
+    let mut drop = vec![false; n];
+    // A quote claimed by a leading frame and a trailing one goes to the trailing one.
+    for a in 0..n {
+        for b in 0..n {
+            if a == b || !frames[b].trailing || frames[a].trailing || frames[a].cue > frames[b].cue
+            {
+                continue;
+            }
+            // Only when the trailing frame's statement is the quote itself.
+            let b_start = frames[b].content.first().map_or(usize::MAX, |r| r.start);
+            let first_shared = frames[a]
+                .quotes
+                .iter()
+                .filter(|q| frames[b].quotes.contains(q))
+                .map(|&q| doc.quotes[q].first)
+                .filter(|&first| first == b_start)
+                .min();
+            if let Some(at) = first_shared {
+                let at = at.min(frames[b].clause.start);
+                cut_content(doc, &mut frames[a], at);
+            }
+        }
+    }
+    // Which frames' clauses lie inside which frames' content.
+    let inside = |f: &Frame, g: &Frame| {
+        f.content
+            .iter()
+            .any(|r| r.start <= g.clause.start && g.cue < r.end)
+    };
+    // Relays: "According to reports, X said ...", "X told Y that ..., media reported".
+    for a in 0..n {
+        let relay_kind = frames[a].relays(doc) || frames[a].trailing;
+        if !relay_kind {
+            continue;
+        }
+        let inner: Vec<usize> = (0..n)
+            .filter(|&b| b != a && !drop[b] && inside(&frames[a], &frames[b]))
+            .collect();
+        if inner.is_empty() {
+            continue;
+        }
+        let relays = frames[a].relays(doc)
+            || inner
+                .iter()
+                .any(|&b| at_content_start(doc, &frames[a], frames[b].clause.start));
+        drop[a] = true;
+        if !relays {
+            // "When Trump said X, Clinton responded": the inner frame is the statement.
+            continue;
+        }
+        let generic = frames[a]
+            .source
+            .as_ref()
+            .is_some_and(|np| is_generic_report(doc, np));
+        for b in inner {
+            if generic {
+                frames[b].hedged = true;
+            } else if frames[b].via.is_none() {
+                frames[b].via = frames[a].source.clone();
+            }
+            frames[b].hedged |= frames[a].hedged;
+        }
+    }
+    // Leading content: a frame that opens it is absorbed ("said he thinks"); any other frame's
+    // clause ends it.
+    for a in 0..n {
+        if drop[a] || frames[a].trailing {
+            continue;
+        }
+        for b in 0..n {
+            if a == b || drop[b] || !inside(&frames[a], &frames[b]) {
+                continue;
+            }
+            if !frames[b].trailing
+                && frames[b].inherit == Inherit::No
+                && at_content_start(doc, &frames[a], frames[b].clause.start)
+            {
+                drop[b] = true;
+            } else {
+                let at = frames[b].clause.start;
+                cut_content(doc, &mut frames[a], at);
+            }
+        }
+    }
+    // Trailing relays that were dropped still end the content of frames before them.
+    for a in 0..n {
+        if drop[a] || frames[a].trailing {
+            continue;
+        }
+        for b in 0..n {
+            if drop[b] && frames[b].trailing && a != b && inside(&frames[a], &frames[b]) {
+                let at = frames[b].clause.start;
+                cut_content(doc, &mut frames[a], at);
+            }
+        }
+    }
+    let mut k = 0;
+    frames.retain(|_| {
+        let keep = !drop[k];
+        k += 1;
+        keep
+    });
+    // Inherited sources.
+    for i in 0..frames.len() {
+        match frames[i].inherit {
+            Inherit::Previous => {
+                if i > 0 {
+                    frames[i].source = frames[i - 1].source.clone();
+                    frames[i].hedged |= frames[i - 1].hedged;
+                } else {
+                    frames[i].source = doc.np_right(seg.start, frames[i].cue);
+                }
+            }
+            Inherit::Next => {
+                let next = (i + 1..frames.len()).find(|&j| frames[j].source.is_some());
+                if let Some(j) = next {
+                    frames[i].source = frames[j].source.clone();
+                    frames[i].hedged |= frames[j].hedged;
+                } else if let Some(r) = frames[i].content.last().cloned() {
+                    // "Stressing that ..., Putin went on": the subject after the comma.
+                    let comma = (r.clone()).find(|&k| doc.norm(k) == "," && !doc.in_quote(k));
+                    if let Some(c) = comma {
+                        frames[i].source = doc.np_right(c + 1, seg.end);
+                        cut_content(doc, &mut frames[i], c);
+                    }
+                }
+            }
+            Inherit::No => {}
+        }
+    }
+    frames.retain(|f| {
+        f.source.is_some()
+            && f.content.iter().any(|r| {
+                r.clone()
+                    .any(|i| doc.toks[i].word || doc.text.tokens()[i].kind() == TokenKind::Number)
+            })
+    });
+    for f in frames.iter_mut() {
+        let spans = f.content.clone();
+        f.quotes.retain(|&q| {
+            spans
+                .iter()
+                .any(|r| doc.quotes[q].first >= r.start && doc.quotes[q].first < r.end)
+        });
+        f.quotes.sort_unstable();
+        f.quotes.dedup();
+    }
+}
+
+/// Whether `pos` is where a frame's content starts (after "that" and punctuation).
+fn at_content_start(doc: &Doc, f: &Frame, pos: usize) -> bool {
+    let Some(r) = f.content.first() else {
+        return false;
+    };
+    let mut s = r.start;
+    while s < r.end
+        && (doc.is(s, "that") || (doc.is_punct(s) && !doc.in_quote(s)) || doc.has(s, W_CONJ))
+    {
+        s += 1;
+    }
+    pos <= s + 1 && pos >= r.start
+}
+
+/// Ends a frame's content before token `at` (and before a connective right before it).
+fn cut_content(doc: &Doc, f: &mut Frame, at: usize) {
+    let mut at = at;
+    while at > 0 && (doc.is_punct(at - 1) && !doc.in_quote(at - 1) || doc.is_clause_opener(at - 1))
+    {
+        at -= 1;
+        if f.content.iter().all(|r| r.start >= at) {
+            break;
+        }
+    }
+    for r in &mut f.content {
+        if r.end > at {
+            r.end = at.max(r.start);
+        }
+    }
+    f.content.retain(|r| !r.is_empty());
+}
