@@ -98,7 +98,7 @@ pub fn find(text: &Text, entities: &[Entity]) -> Vec<Quote> {
 }
 
 /// Adds floating quotes to the previous statement as parts instead of new statements.
-const MERGE_FOLLOW_ON: bool = false;
+const MERGE_FOLLOW_ON: bool = true;
 
 struct Assembler<'d, 't, 'a> {
     doc: &'d Doc<'t, 'a>,
@@ -310,10 +310,18 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
                 .filter(|&k| k < doc.n() && doc.line_start(k))
                 .count()
         });
-        let follows = matches!(lines_between, Some(n) if n <= 1);
+        // A quote with a cue of its own in its sentence is not a follow-on (its attribution
+        // just was not understood).
+        let bare = doc.segments.get(seg).is_none_or(|s| {
+            !s.clone()
+                .any(|k| !doc.in_quote(k) && doc.toks[k].cue.is_some() && !doc.toks[k].cap)
+        });
+        let follows = bare && matches!(lines_between, Some(n) if n <= 1);
         if follows {
             if let Some((who, _, idx)) = self.last.clone() {
-                if MERGE_FOLLOW_ON && self.out[idx].kind == QuoteKind::Direct {
+                let prev_quoted =
+                    matches!(self.out[idx].kind, QuoteKind::Direct | QuoteKind::Partial);
+                if MERGE_FOLLOW_ON && prev_quoted {
                     self.extend(idx, &parts);
                     if let Some(l) = self.last.as_mut() {
                         l.1 = quote.last;

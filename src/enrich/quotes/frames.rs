@@ -18,9 +18,9 @@ use std::ops::Range;
 
 use super::doc::Doc;
 use super::lexicon::{
-    CueClass, F_BASE, F_ING, F_PART, F_PAST, F_THIRD, W_ADV, W_AUX, W_CONJ, W_DET, W_HEDGE,
-    W_MEDIA, W_NAMING, W_NUMBER, W_PERSON_NOUN, W_PREP, W_REL, W_REPORT_NOUN, W_SUBORD, W_TIME,
-    W_TITLE,
+    CueClass, Pronoun, F_BASE, F_ING, F_PART, F_PAST, F_THIRD, W_ADV, W_AUX, W_CONJ, W_DET,
+    W_HEDGE, W_MEDIA, W_NAMING, W_NUMBER, W_PERSON_NOUN, W_PREP, W_REL, W_REPORT_NOUN, W_SUBORD,
+    W_TIME, W_TITLE,
 };
 use super::np::Np;
 use crate::enrich::text::TokenKind;
@@ -197,6 +197,7 @@ impl Doc<'_, '_> {
     /// Skips adverbs, time words and short prepositional adjuncts after a cue.
     fn skip_adjuncts(&self, mut j: usize, hi: usize) -> usize {
         let mut guard = 0;
+        let first = j;
         while j < hi && guard < 6 {
             guard += 1;
             if self.in_quote(j) {
@@ -211,11 +212,15 @@ impl Doc<'_, '_> {
                 j += 1;
                 continue;
             }
-            if t.word && t.flags & W_PREP != 0 && !self.is(j, "of") && !self.is(j, "that") {
+            if t.word
+                && t.flags & W_PREP != 0
+                && (!self.is(j, "of") || j == first)
+                && !self.is(j, "that")
+            {
                 // A short phrase of determiners, names, numbers and adjunct nouns.
                 let mut k = j + 1;
                 let mut saw_noun = false;
-                while k < hi && k - j <= MAX_ADJUNCT && !self.in_quote(k) {
+                while k < hi && k - j <= MAX_ADJUNCT && !self.in_quote(k) && !self.is(k, "that") {
                     let tk = &self.toks[k];
                     let w = self.norm(k);
                     let lower = w.to_ascii_lowercase();
@@ -308,11 +313,55 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     // A noun use: "the report", "Putin's claim", "a call".
     if c > seg.start
         && (doc.has(c - 1, W_DET) && !doc.is(c - 1, "that")
-            || matches!(doc.norm(c - 1), "'s" | "'"))
+            || (matches!(doc.norm(c - 1), "'s" | "'") && !doc.in_quote(c - 1)))
     {
         return None;
     }
     let (mut subj_end, mut hedged) = doc.skip_left(c, seg.start);
+    // A bare base form is a verb only after "they", "officials", a modal or "to"
+    // ("Colorado state director" is not a statement).
+    if cue.forms & (F_PAST | F_THIRD | F_ING | F_PART) == 0 {
+        let after_aux = subj_end < c;
+        let prev = subj_end.checked_sub(1).filter(|&p| p >= seg.start);
+        let ok = after_aux
+            || prev.is_some_and(|p| {
+                let t = &doc.toks[p];
+                matches!(
+                    t.pronoun,
+                    Some(Pronoun::I | Pronoun::We | Pronoun::You | Pronoun::They)
+                ) || t.flags & (W_AUX | W_REL) != 0
+                    || doc.is(p, "to")
+                    || (t.word
+                        && doc.norm(p).ends_with('s')
+                        && !doc.norm(p).ends_with("'s")
+                        && t.pronoun.is_none())
+            });
+        if !ok {
+            return None;
+        }
+    }
+    // "policy planning director": an -ing word modifying a noun.
+    if cue.forms & F_ING != 0 && c > seg.start && c + 1 < seg.end {
+        let p = &doc.toks[c - 1];
+        let noun_before = p.word
+            && !p.cap
+            && p.pronoun.is_none()
+            && p.flags & (super::lexicon::W_NOT_NP | W_DET) == 0;
+        if noun_before && doc.has(c + 1, W_PERSON_NOUN) {
+            return None;
+        }
+    }
+    // "Media reports say", "his claims are": a noun before a verb.
+    if cue.forms & F_THIRD != 0 && c + 1 < seg.end {
+        let n = &doc.toks[c + 1];
+        if n.flags & W_AUX != 0
+            || n.cue.is_some_and(|k| {
+                k.forms & (F_PAST | F_THIRD | F_BASE) != 0 && !doc.is(c + 1, "that")
+            })
+        {
+            return None;
+        }
+    }
     // Passive: "was told", "is expected" (no source), but "was quoted as saying".
     let be_before = subj_end < c
         && (subj_end..c).any(|k| {
@@ -471,7 +520,9 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     // Trailing: "CONTENT, he said."
     if np_start > seg.start && doc.is_left_delim(np_start - 1) {
         let mut after = c + 1;
-        if let Some(obj) = doc.np_right(after, seg.end) {
+        if doc.has(after, super::lexicon::W_OBJ_PRONOUN) || doc.is(after, "her") {
+            after += 1;
+        } else if let Some(obj) = doc.np_right(after, seg.end) {
             if matches!(
                 class,
                 CueClass::Tell | CueClass::Ask | CueClass::Write | CueClass::Speech
@@ -533,6 +584,7 @@ fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
 /// comma follows (with a second quote only when the first piece was quoted too).
 fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> bool {
     let left_quote = doc.quote_ending_at(delim).is_some();
+    let after = prepositional_tail(doc, after, hi);
     let words = (lo..delim)
         .filter(|&k| doc.toks[k].word || doc.text.tokens()[k].kind() == TokenKind::Number)
         .count();
@@ -604,7 +656,11 @@ fn trailing(
             quotes.push(q);
             content.push(next..doc.quotes[q].last);
             end = doc.quotes[q].last;
-        } else if doc.norm(after) == "," && continues_clause(doc, next) {
+        } else if doc.norm(after) == ","
+            && c > clause_start
+            && doc.quote_ending_at(delim).is_none()
+            && continues_clause(doc, next)
+        {
             // "The plan, he said, will fail."
             content.push(next..seg.end);
             end = seg.end;
@@ -635,13 +691,41 @@ fn trailing(
     })
 }
 
+/// "said in a video message to the convention." / "said of the swirl of activities.": a
+/// prepositional tail running to the end of the sentence (or a comma) with no clause in it.
+fn prepositional_tail(doc: &Doc, after: usize, hi: usize) -> usize {
+    if after >= hi || doc.is(after, "that") || doc.is(after, "as") {
+        return after;
+    }
+    let w = doc.norm(after);
+    let ing = doc.toks[after].word && !doc.toks[after].cap && w.ends_with("ing") && w.len() > 4;
+    if !doc.has(after, W_PREP | W_TIME | W_SUBORD) && !ing {
+        return after;
+    }
+    let mut k = after;
+    while k < hi && k - after < 30 {
+        if doc.in_quote(k) || doc.is(k, "that") || doc.norm(k) == ":" {
+            return after;
+        }
+        if doc.is_stop(k) || matches!(doc.norm(k), "," | "-" | "--") {
+            return k;
+        }
+        k += 1;
+    }
+    if k >= hi {
+        k
+    } else {
+        after
+    }
+}
+
 /// After ", he said," more of the same clause follows (not a new clause or participle).
 fn continues_clause(doc: &Doc, k: usize) -> bool {
     let t = &doc.toks[k];
     if doc.in_quote(k) || !t.word {
         return false;
     }
-    if t.cue.is_some() && t.cue.is_some_and(|c| c.forms & F_ING != 0) {
+    if t.cue.is_some_and(|c| c.forms & F_ING != 0) || (!t.cap && doc.norm(k).ends_with("ing")) {
         return false;
     }
     if t.flags & (W_SUBORD | W_CONJ | W_REL) != 0 || doc.is(k, "according") || t.flags & W_PREP != 0
@@ -697,15 +781,21 @@ fn finish(
     }
     // Trailing after a quote without comma: "“Why?” he asked."
     // (handled by the caller's trailing check when a delimiter exists).
-    if !doc.is(j, "that") {
-        // An addressee or object before "that": "told the FSB board that".
+    if !doc.is(j, "that") && doc.quote_starting_at(j).is_none() && doc.norm(j) != ":" {
+        // An addressee, object or adjunct before "that", a colon or a quote: "told the FSB
+        // board that", "said about the movement, “...”", "added, though, that".
         let limit = hi.min(j + 14);
-        let that = (j..limit).find(|&k| doc.is(k, "that") && !doc.in_quote(k));
+        let marker = (j..limit).find(|&k| {
+            !doc.in_quote(k) && doc.is(k, "that")
+                || doc.norm(k) == ":"
+                || (doc.quote_starting_at(k).is_some() && k > j && doc.norm(k - 1) == ",")
+        });
+        let that = marker;
         let clean = that.is_some_and(|t| {
             (j..t).all(|k| {
                 !doc.in_quote(k)
                     && !doc.is_stop(k)
-                    && !matches!(doc.norm(k), "," | ":")
+                    && (doc.norm(k) != "," || k + 1 == t || doc.is_skippable(k + 1) || k == j)
                     && doc.toks[k].cue.is_none()
                     && !doc.has(k, W_REL | W_SUBORD)
                     && doc.toks[k].pronoun.is_none_or(|_| k == j)
@@ -757,10 +847,19 @@ fn finish(
     let that = doc.is(j, "that");
     let ok = match class {
         CueClass::ThatOnly => that || opens_quote || (doc.norm(j) == ":"),
-        CueClass::Think => that || opens_quote || clause_start_like(doc, start),
+        CueClass::Think => {
+            that || opens_quote
+                || clause_start_like(doc, start)
+                || (doc.is(start, "to") && takes_infinitive(lemma))
+        }
         CueClass::Ask => that || opens_quote || is_wh(doc, start) || sep,
         CueClass::Speech | CueClass::Tell | CueClass::Write | CueClass::Report => {
-            that || opens_quote || sep || clause_start_like(doc, start) || next_is_quote
+            that || opens_quote
+                || sep
+                || clause_start_like(doc, start)
+                || next_is_quote
+                || (doc.has(start, W_SUBORD) && !doc.is(start, "as"))
+                || (doc.is(start, "to") && takes_infinitive(lemma))
         }
         CueClass::Call | CueClass::Stance => !sep || opens_quote,
         CueClass::Quote => false,
@@ -792,6 +891,36 @@ fn finish(
         according: false,
         quotes,
     })
+}
+
+/// Cues whose content can be an infinitive: "pledged to relocate", "hopes to win".
+fn takes_infinitive(lemma: &str) -> bool {
+    matches!(
+        lemma,
+        "promise"
+            | "pledge"
+            | "vow"
+            | "threaten"
+            | "urge"
+            | "demand"
+            | "propose"
+            | "swear"
+            | "plead"
+            | "hope"
+            | "expect"
+            | "want"
+            | "plan"
+            | "intend"
+            | "seek"
+            | "wish"
+            | "aim"
+            | "agree"
+            | "refuse"
+            | "decline"
+            | "offer"
+            | "prefer"
+            | "decide"
+    )
 }
 
 fn is_wh(doc: &Doc, k: usize) -> bool {
@@ -1007,7 +1136,14 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                     frames[i].source = frames[i - 1].source.clone();
                     frames[i].hedged |= frames[i - 1].hedged;
                 } else {
-                    frames[i].source = doc.np_right(seg.start, frames[i].cue);
+                    // The subject of the main clause: "And then Trump went on, saying ...".
+                    let mut k = seg.start;
+                    while k < frames[i].cue
+                        && (doc.has(k, W_CONJ | W_ADV) || doc.is_punct(k) || doc.is_ly_adverb(k))
+                    {
+                        k += 1;
+                    }
+                    frames[i].source = doc.np_right(k, frames[i].cue);
                 }
             }
             Inherit::Next => {
@@ -1076,4 +1212,40 @@ fn cut_content(doc: &Doc, f: &mut Frame, at: usize) {
         }
     }
     f.content.retain(|r| !r.is_empty());
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+    use crate::enrich::quotes::LEXICON;
+    use crate::enrich::text::analyse;
+
+    #[test]
+    fn debug_frames() {
+        let body = std::env::var("QDEBUG").unwrap_or_default();
+        let t = analyse(&body);
+        let doc = Doc::new(&t, &[], &LEXICON);
+        for s in &doc.segments {
+            eprintln!("SEG {:?}", doc.slice(s.clone()));
+        }
+        for q in &doc.quotes {
+            eprintln!("QUOTE {:?} {:?}", q, doc.slice(q.first..q.last));
+        }
+        for seg in &doc.segments {
+            for c in seg.clone() {
+                if let Some(f) = frame_at(&doc, seg.clone(), c, seg.start) {
+                    eprintln!(
+                        "FRAME {} {:?} src={:?} content={:?}",
+                        f.lemma,
+                        f.trailing,
+                        f.source.as_ref().map(|n| doc.slice(n.core.clone())),
+                        f.content
+                            .iter()
+                            .map(|r| doc.slice(r.clone()))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+    }
 }

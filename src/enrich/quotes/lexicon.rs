@@ -316,7 +316,7 @@ const CUES: &[(CueClass, &str)] = &[
          speculate hint point insinuate agree disagree lament grumble acknowledge \
          brag crow gush muse reason theorize theorise estimate calculate guess \
          proclaim profess swear:swore,sworn threaten demand plead concur \
-         chime object protest mention",
+         chime object protest mention chant ponder lecture tout",
     ),
     (
         CueClass::Tell,
@@ -342,7 +342,8 @@ const CUES: &[(CueClass, &str)] = &[
         CueClass::Think,
         "think:thought believe feel:felt hope fear expect know:knew,known worry doubt \
          suspect figure understand:understood realize realise recognize recognise \
-         assume consider imagine sense bet:bet,bet trust anticipate see:saw,seen",
+         assume consider imagine sense bet:bet,bet trust anticipate see:saw,seen \
+         want plan+ intend seek:sought wish",
     ),
     (
         CueClass::Stance,

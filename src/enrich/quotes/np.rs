@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::doc::Doc;
 use super::lexicon::{
-    W_ADV, W_AUX, W_CONJ, W_DET, W_HEDGE, W_MEDIA, W_NEG, W_NOT_NP, W_PERSON_NOUN, W_REL,
+    F_ING, W_ADV, W_AUX, W_CONJ, W_DET, W_HEDGE, W_MEDIA, W_NEG, W_NOT_NP, W_PERSON_NOUN, W_REL,
     W_REPORT_NOUN, W_SUBORD, W_TITLE,
 };
 use crate::enrich::text::TokenKind;
@@ -106,7 +106,13 @@ impl Doc<'_, '_> {
         }
         let noun_like = t.flags & (W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN | W_TITLE) != 0;
         if t.cue.is_some() && !noun_like && !(t.cap && !t.initial) {
-            return false;
+            // "Cruz's thinking", "the report": a noun after a determiner or possessive.
+            let noun_use = i > 0
+                && (matches!(self.norm(i - 1), "'s" | "'") && !self.in_quote(i - 1)
+                    || self.toks[i - 1].flags & W_DET != 0 && !self.is(i - 1, "that"));
+            if !noun_use {
+                return false;
+            }
         }
         if t.flags & W_NOT_NP != 0 && !noun_like {
             // Capitalised function words inside names ("Court of Appeals") are handled by
@@ -151,6 +157,18 @@ impl Doc<'_, '_> {
         while i > lo && end - i < MAX_NP {
             let k = i - 1;
             let t = &self.toks[k];
+            // "policy planning director": an -ing cue word modifying the head.
+            let modifier = k + 1 < end
+                && !t.cap
+                && !self.in_quote(k)
+                && t.cue.is_some_and(|c| c.forms & F_ING != 0)
+                && self.toks[k + 1].word
+                && self.toks[k + 1].flags & W_NOT_NP == 0;
+            if modifier {
+                start = k;
+                i = k;
+                continue;
+            }
             if self.np_word(k) {
                 if t.flags & W_DET != 0 && !t.cap {
                     // A determiner starts the phrase ("that" is too ambiguous to take).
@@ -219,7 +237,14 @@ impl Doc<'_, '_> {
         let limit = comma.saturating_sub(30).max(lo);
         while k > limit {
             k -= 1;
-            if self.in_quote(k) || self.is_stop(k) {
+            if let Some(q) = self.quote_of(k) {
+                // A quoted term inside the appositive ("wearing “Ted Cruz” pins") is fine.
+                if self.quote_words(q) > 4 {
+                    return None;
+                }
+                continue;
+            }
+            if self.is_stop(k) {
                 return None;
             }
             if self.norm(k) == "," {
@@ -234,10 +259,8 @@ impl Doc<'_, '_> {
             return None;
         }
         let first = &self.toks[inner.start];
-        let looks_appositive = first.flags & (W_REL | W_DET) != 0
-            || first.cap
-            || self.text.tokens()[inner.start].kind() == TokenKind::Number
-            || self.toks[inner.start].flags & W_PERSON_NOUN != 0;
+        let looks_appositive = first.flags & W_CONJ == 0
+            && (first.word || self.text.tokens()[inner.start].kind() == TokenKind::Number);
         if !looks_appositive {
             return None;
         }
@@ -317,24 +340,33 @@ impl Doc<'_, '_> {
         // Lower-case phrases must be headed by a person- or media-like noun ("said officials").
         let head = self.head_of(start..end);
         let any_cap = (start..end).any(|k| self.toks[k].cap);
-        let headed = self.toks[head].flags & (W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN) != 0;
-        if !any_cap && !headed && t0.flags & W_DET == 0 {
+        let headed = (start..end)
+            .any(|k| self.toks[k].flags & (W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN) != 0);
+        let numbered = self.text.tokens()[start].kind() == TokenKind::Number;
+        if !any_cap && !headed && t0.flags & W_DET == 0 && !numbered {
             return None;
         }
         let mut appos = None;
-        if end < hi && self.norm(end) == "," && end + 1 < hi {
+        if end < hi && (self.is(end, "who") || self.is(end, "whose")) {
+            let stop = (end..hi.min(end + 25))
+                .find(|&k| matches!(self.norm(k), "," | "." | ";" | ":") || self.in_quote(k))
+                .unwrap_or(hi.min(end + 25));
+            appos = Some(end..stop);
+        } else if end < hi && self.norm(end) == "," && end + 1 < hi {
             let a = end + 1;
             let first = &self.toks[a];
             let kind = self.text.tokens()[a].kind();
-            if first.flags & (W_DET | W_REL | W_PERSON_NOUN | W_TITLE) != 0
-                || kind == TokenKind::Number
-            {
-                let stop = (a..hi.min(a + 25))
-                    .find(|&k| matches!(self.norm(k), "," | "." | ";" | ":") || self.in_quote(k))
-                    .unwrap_or(hi.min(a + 25));
-                if stop > a {
-                    appos = Some(a..stop);
-                }
+            let stop = (a..hi.min(a + 25))
+                .find(|&k| matches!(self.norm(k), "," | "." | ";" | ":") || self.in_quote(k))
+                .unwrap_or(hi.min(a + 25));
+            let starts = first.flags & (W_DET | W_REL | W_PERSON_NOUN | W_TITLE) != 0
+                || kind == TokenKind::Number;
+            // "said Brad Komar, Clinton's Colorado state director." runs to the end.
+            let titled = first.cap
+                && (stop >= hi || self.is_stop(stop))
+                && (a..stop).any(|k| self.toks[k].flags & (W_PERSON_NOUN | W_TITLE) != 0);
+            if (starts || titled) && stop > a {
+                appos = Some(a..stop);
             }
         }
         Some(Np {
