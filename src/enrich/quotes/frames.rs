@@ -408,7 +408,10 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         let via = doc.np_left(subj_end, seg.start);
         let start = via.as_ref().map_or(c, |v| v.full().start);
         let after = doc.skip_adjuncts(k + 1, seg.end);
-        let mut f = if start > seg.start && trailing_ok(doc, lo, start - 1, after, seg.end) {
+        let end = (start > seg.start)
+            .then(|| trailing_ok(doc, lo, start - 1, after, seg.end))
+            .flatten();
+        let mut f = if let Some(after) = end {
             trailing(
                 doc,
                 seg,
@@ -474,7 +477,7 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     {
         if let Some(np) = doc.np_right(c + 1, seg.end) {
             let after = doc.skip_adjuncts(np.full().end, seg.end);
-            if trailing_ok(doc, lo, c - 1, after, seg.end) {
+            if let Some(after) = trailing_ok(doc, lo, c - 1, after, seg.end) {
                 return trailing(
                     doc,
                     seg,
@@ -531,7 +534,7 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             }
         }
         let after = doc.skip_adjuncts(after, seg.end);
-        if trailing_ok(doc, lo, np_start - 1, after, seg.end) {
+        if let Some(after) = trailing_ok(doc, lo, np_start - 1, after, seg.end) {
             return trailing(
                 doc,
                 seg,
@@ -582,31 +585,53 @@ fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
 /// Whether an attribution clause between `delim` and `after` closes a statement before it:
 /// the statement is a quote, or at least a few words, and the clause ends the sentence, or a
 /// comma follows (with a second quote only when the first piece was quoted too).
-fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> bool {
+fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> Option<usize> {
     let left_quote = doc.quote_ending_at(delim).is_some();
+    if left_quote {
+        // After a quote, everything up to the end of the sentence is attribution
+        // ("“...,” Trump told ABC's This Week.", "“...,” she said and hung up."), unless a
+        // complement starts right after the cue.
+        if doc.is(after, "that") || (after < hi && doc.norm(after) == ":") {
+            return None;
+        }
+        let mut k = after;
+        while k < hi {
+            if doc.is_stop(k) || doc.quote_starting_at(k).is_some() {
+                return Some(k);
+            }
+            if matches!(doc.norm(k), "," | "-" | "--")
+                && k + 1 < hi
+                && doc.quote_starting_at(k + 1).is_some()
+            {
+                return Some(k);
+            }
+            k += 1;
+        }
+        return Some(hi);
+    }
     let after = prepositional_tail(doc, after, hi);
     let words = (lo..delim)
         .filter(|&k| doc.toks[k].word || doc.text.tokens()[k].kind() == TokenKind::Number)
         .count();
-    let enough = left_quote || words >= 3;
+    let enough = words >= 3;
     if after >= hi || doc.is_stop(after) || doc.norm(after) == ")" {
-        return enough;
+        return enough.then_some(after);
     }
     match doc.norm(after) {
         "," | "-" | "--" => {
             let next = after + 1;
             if next >= hi {
-                return enough;
+                return enough.then_some(after);
             }
             if doc.quote_starting_at(next).is_some() {
-                return left_quote;
+                return None;
             }
             if continues_clause(doc, next) {
-                return words >= 2 || left_quote;
+                return (words >= 2).then_some(after);
             }
-            enough
+            enough.then_some(after)
         }
-        _ => left_quote && doc.quote_starting_at(after).is_some(),
+        _ => None,
     }
 }
 
