@@ -345,6 +345,21 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
                 return;
             }
         }
+        // "Clinton: “...”" (transcripts, lists): a name alone before a colon.
+        if quote.first > seg_start + 1 && doc.norm(quote.first - 1) == ":" {
+            if let Some(np) = doc.np_left(quote.first - 1, seg_start) {
+                let from = np.core.start;
+                let alone = from == seg_start || doc.is_punct(from - 1) && !doc.in_quote(from - 1);
+                let named = doc.toks[np.head].cap || doc.entity_at(np.head).is_some();
+                if alone && named {
+                    let who = self.resolver.resolve(doc, &np);
+                    let speaker = Some(self.speaker(&who));
+                    self.push(QuoteKind::Direct, &parts, speaker, None, None, false, 0.6);
+                    self.last = Some((who, quote.last, self.out.len() - 1));
+                    return;
+                }
+            }
+        }
         let confidence = if quote.closed { 0.35 } else { 0.2 };
         self.push(
             QuoteKind::Direct,

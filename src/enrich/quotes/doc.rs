@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::lexicon::{Cue, Gender, Lexicon, Pronoun, WordInfo};
+use super::lexicon::{Cue, Gender, Lexicon, Pronoun, WordInfo, W_ADV, W_PARTICLE};
 use super::marks::{self, Quoted};
 use crate::enrich::entities::{Entity, EntityKind};
 use crate::enrich::text::{Text, TokenKind};
@@ -56,6 +56,7 @@ impl<'t, 'a> Doc<'t, 'a> {
         let n = text.tokens().len();
         let mut toks = vec![Tok::default(); n];
         let mut buf = [0u8; LOWER_BUF];
+        let mut particles = Vec::new();
         for (i, t) in text.tokens().iter().enumerate() {
             if t.kind() != TokenKind::Word {
                 continue;
@@ -84,6 +85,25 @@ impl<'t, 'a> Doc<'t, 'a> {
                 tk.pronoun = pronoun;
                 tk.gender = gender;
             }
+            if i + 1 < n && text.tokens()[i + 1].kind() == TokenKind::Word {
+                let phrasal = if norm.len() <= LOWER_BUF && norm.is_ascii() {
+                    let b = &mut buf[..norm.len()];
+                    b.copy_from_slice(norm.as_bytes());
+                    b.make_ascii_lowercase();
+                    std::str::from_utf8(b).ok().and_then(|s| lx.phrasal(s))
+                } else {
+                    None
+                };
+                if let Some((particle, cue)) = phrasal {
+                    if text.norm(i + 1).eq_ignore_ascii_case(particle) {
+                        toks[i].cue = Some(cue);
+                        particles.push(i + 1);
+                    }
+                }
+            }
+        }
+        for p in particles {
+            toks[p].flags |= W_PARTICLE | W_ADV;
         }
         let quotes = marks::pair(text);
         for (qi, q) in quotes.iter().enumerate() {

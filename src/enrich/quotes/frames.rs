@@ -19,8 +19,8 @@ use std::ops::Range;
 use super::doc::Doc;
 use super::lexicon::{
     CueClass, Pronoun, F_BASE, F_ING, F_PART, F_PAST, F_THIRD, W_ADV, W_AUX, W_CONJ, W_DET,
-    W_HEDGE, W_MEDIA, W_NAMING, W_NUMBER, W_PERSON_NOUN, W_PREP, W_REL, W_REPORT_NOUN, W_SUBORD,
-    W_TIME, W_TITLE,
+    W_HEDGE, W_MEDIA, W_NAMING, W_NEG, W_NUMBER, W_PERSON_NOUN, W_PREP, W_REL, W_REPORT_NOUN,
+    W_SUBORD, W_TIME, W_TITLE,
 };
 use super::np::Np;
 use crate::enrich::text::TokenKind;
@@ -440,32 +440,44 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         f.via = via;
         return Some(f);
     }
-    // "declined to say", "went on to say", "wants to know".
+    // "declined to say", "went on to say", "is choosing not to respond".
     if subj_end > seg.start && doc.is(subj_end - 1, "to") {
         let mut k = subj_end - 1;
-        let mut steps = 0;
-        while k > seg.start && steps < 3 {
-            let p = k - 1;
-            let t = &doc.toks[p];
-            if t.word
-                && !t.cap
-                && t.pronoun.is_none()
-                && t.flags & (W_DET | W_PERSON_NOUN | W_MEDIA) == 0
-            {
-                k = p;
-                steps += 1;
-                if t.flags & (W_PREP | W_ADV) == 0 || doc.is(p, "on") {
-                    let (e, h) = doc.skip_left(k, seg.start);
-                    k = e;
-                    hedged |= h;
-                    break;
-                }
-                continue;
-            }
-            break;
+        while k > seg.start && (doc.has(k - 1, W_NEG | W_ADV) || doc.is_ly_adverb(k - 1)) {
+            k -= 1;
         }
-        if steps > 0 {
-            subj_end = k;
+        if k > seg.start && doc.is(k - 1, "on") {
+            k -= 1;
+        }
+        if k > seg.start && verb_like(doc, k - 1) {
+            let (e, h) = doc.skip_left(k - 1, seg.start);
+            subj_end = e;
+            hedged |= h;
+        }
+    }
+    // "smiled and said": a coordinated verb before the cue.
+    if subj_end > seg.start + 1 && doc.is(subj_end - 1, "and") && verb_like(doc, subj_end - 2) {
+        let (e, h) = doc.skip_left(subj_end - 2, seg.start);
+        subj_end = e;
+        hedged |= h;
+    }
+    // "Donald Trump on Saturday tweeted", "the mayor last week rejected".
+    loop {
+        let before = subj_end;
+        if subj_end > seg.start && doc.has(subj_end - 1, W_TIME) && !doc.in_quote(subj_end - 1) {
+            let mut k = subj_end - 1;
+            while k > seg.start && doc.has(k - 1, W_TIME | W_DET) {
+                k -= 1;
+            }
+            if k > seg.start && doc.has(k - 1, W_PREP) && !doc.is(k - 1, "of") {
+                k -= 1;
+            }
+            if k > seg.start && (doc.toks[k - 1].word || doc.norm(k - 1) == ")") {
+                subj_end = doc.skip_left(k, seg.start).0;
+            }
+        }
+        if subj_end == before {
+            break;
         }
     }
     let class = cue.class;
@@ -515,7 +527,7 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     let source = doc
         .np_left(subj_end, seg.start)
         .or_else(|| relative_subject(doc, subj_end, seg.start));
-    let source = source?;
+    let source = issuer(doc, source?, seg.start);
     if cue.forms & (F_PAST | F_THIRD | F_BASE | F_ING) == 0 {
         return None;
     }
@@ -561,6 +573,61 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     )
 }
 
+/// "Obama released a statement saying", "she sent an email saying": the one who issued the
+/// document is the source.
+fn issuer(doc: &Doc, np: Np, lo: usize) -> Np {
+    let head = doc.norm(np.head).to_ascii_lowercase();
+    let document = matches!(
+        head.as_str(),
+        "statement"
+            | "email"
+            | "e-mail"
+            | "letter"
+            | "message"
+            | "tweet"
+            | "post"
+            | "video"
+            | "ad"
+            | "advertisement"
+            | "release"
+            | "memo"
+            | "note"
+            | "op-ed"
+            | "column"
+            | "essay"
+            | "report"
+            | "filing"
+            | "text"
+            | "response"
+            | "reply"
+            | "comment"
+            | "comments"
+            | "remarks"
+            | "speech"
+            | "interview"
+            | "book"
+            | "blog"
+    );
+    if !document || np.core.start <= lo + 1 || !verb_like(doc, np.core.start - 1) {
+        return np;
+    }
+    let (e, _) = doc.skip_left(np.core.start - 1, lo);
+    match doc.np_left(e, lo) {
+        Some(s) if !doc.in_quote(s.head) => s,
+        _ => np,
+    }
+}
+
+/// A lower-case word that can be a verb ("declined", "smiled"): not a function word or noun.
+fn verb_like(doc: &Doc, k: usize) -> bool {
+    let t = &doc.toks[k];
+    t.word
+        && !t.cap
+        && !doc.in_quote(k)
+        && t.pronoun.is_none()
+        && t.flags & (W_DET | W_PERSON_NOUN | W_MEDIA | W_PREP | W_CONJ | W_REL | W_TIME) == 0
+}
+
 /// "Putin, who ..., said" / "officials who ... said": the antecedent of a relative pronoun.
 fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
     let rel = (lo..end)
@@ -579,6 +646,7 @@ fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
         core: np.core,
         head: np.head,
         appos: Some(rel..end),
+        rel: Some(rel),
     })
 }
 
@@ -1161,14 +1229,34 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                     frames[i].source = frames[i - 1].source.clone();
                     frames[i].hedged |= frames[i - 1].hedged;
                 } else {
-                    // The subject of the main clause: "And then Trump went on, saying ...".
-                    let mut k = seg.start;
-                    while k < frames[i].cue
-                        && (doc.has(k, W_CONJ | W_ADV) || doc.is_punct(k) || doc.is_ly_adverb(k))
-                    {
-                        k += 1;
-                    }
-                    frames[i].source = doc.np_right(k, frames[i].cue);
+                    // The subject of the main clause: its first person or pronoun ("On
+                    // Tuesday, Mr. McConnell deflected questions before saying").
+                    let cue = frames[i].cue;
+                    let subject = (seg.start..cue).find(|&k| {
+                        !doc.in_quote(k)
+                            && (doc.entity_at(k).is_some_and(|e| {
+                                doc.entity_kind(e) == crate::enrich::entities::EntityKind::Person
+                            }) || matches!(
+                                doc.toks[k].pronoun,
+                                Some(
+                                    Pronoun::He
+                                        | Pronoun::She
+                                        | Pronoun::They
+                                        | Pronoun::We
+                                        | Pronoun::I
+                                )
+                            ))
+                    });
+                    frames[i].source = subject.and_then(|k| {
+                        if doc.toks[k].pronoun.is_some() {
+                            return Some(Np::single(k));
+                        }
+                        let mut e = k;
+                        while e < cue && doc.entity_at(e) == doc.entity_at(k) {
+                            e += 1;
+                        }
+                        doc.np_left(e, seg.start)
+                    });
                 }
             }
             Inherit::Next => {

@@ -103,6 +103,8 @@ pub const W_NOT_NP: u32 = 1 << 16;
 pub const W_OBJ_PRONOUN: u32 = 1 << 17;
 /// Number words: "two", "three", "dozens".
 pub const W_NUMBER: u32 = 1 << 18;
+/// The particle of a phrasal cue ("shot back", "weighed in").
+pub const W_PARTICLE: u32 = 1 << 19;
 
 /// Everything the lexicon knows about one lower-cased word form.
 #[derive(Debug, Clone, Copy, Default)]
@@ -119,6 +121,7 @@ pub struct WordInfo {
 pub struct Lexicon {
     words: HashMap<Box<str>, WordInfo, BuildHasherDefault<FxHasher>>,
     first_names: HashMap<Box<str>, Gender, BuildHasherDefault<FxHasher>>,
+    phrasal: HashMap<Box<str>, (&'static str, Cue), BuildHasherDefault<FxHasher>>,
 }
 
 /// A small multiplicative hasher for short keys.
@@ -153,6 +156,11 @@ impl Lexicon {
         self.words.get(lower)
     }
 
+    /// A phrasal cue's verb form ("shot" in "shot back"): its particle and the cue.
+    pub fn phrasal(&self, lower: &str) -> Option<(&'static str, Cue)> {
+        self.phrasal.get(lower).copied()
+    }
+
     /// The gender of a first name ("Hillary" → female), given in its usual capitalisation.
     pub fn first_name(&self, name: &str) -> Option<Gender> {
         self.first_names.get(name).copied()
@@ -162,7 +170,19 @@ impl Lexicon {
         let mut lx = Lexicon {
             words: HashMap::default(),
             first_names: HashMap::default(),
+            phrasal: HashMap::default(),
         };
+        for (forms, particle, lemma) in PHRASAL {
+            for (k, f) in forms.split_whitespace().enumerate() {
+                let form = [F_BASE, F_THIRD, F_PAST | F_PART, F_ING][k.min(3)];
+                let cue = Cue {
+                    lemma,
+                    class: CueClass::Speech,
+                    forms: form,
+                };
+                lx.phrasal.insert(f.into(), (particle, cue));
+            }
+        }
         for (class, list) in CUES {
             for spec in list.split_whitespace() {
                 lx.add_cue(spec, *class);
@@ -354,6 +374,22 @@ const CUES: &[(CueClass, &str)] = &[
     ),
 ];
 
+/// Phrasal cues: base, third person, past, -ing forms; particle; lemma.
+const PHRASAL: &[(&str, &str, &str)] = &[
+    ("shoot shoots shot shooting", "back", "shoot back"),
+    ("fire fires fired firing", "back", "fire back"),
+    ("hit hits hit hitting", "back", "hit back"),
+    ("push pushes pushed pushing", "back", "push back"),
+    ("snap snaps snapped snapping", "back", "snap back"),
+    ("go goes went going", "on", "go on"),
+    ("weigh weighs weighed weighing", "in", "weigh in"),
+    ("chime chimes chimed chiming", "in", "chime in"),
+    ("speak speaks spoke speaking", "out", "speak out"),
+    ("lash lashes lashed lashing", "out", "lash out"),
+    ("sum sums summed summing", "up", "sum up"),
+    ("cut cuts cut cutting", "in", "cut in"),
+];
+
 const WORDS: &[(u32, &str)] = &[
     (
         W_DET,
@@ -376,7 +412,8 @@ const WORDS: &[(u32, &str)] = &[
          finally anonymously angrily bluntly calmly candidly confidently emphatically \
          forcefully frankly loudly proudly quietly reluctantly sharply softly tersely \
          triumphantly confidently correctly falsely wrongly jokingly sarcastically \
-         famously memorably indeed too however nonetheless",
+         famously memorably indeed too however nonetheless meanwhile instead though \
+         separately",
     ),
     (
         W_HEDGE | W_ADV | W_NOT_NP,

@@ -20,6 +20,8 @@ pub struct Np {
     pub head: usize,
     /// An appositive or relative clause next to it ("Dmitry Peskov", "who ...").
     pub appos: Option<Range<usize>>,
+    /// The relative pronoun that stands for it at the cue ("Roffman, who estimates").
+    pub rel: Option<usize>,
 }
 
 impl Np {
@@ -28,6 +30,15 @@ impl Np {
             core: i..i + 1,
             head: i,
             appos: None,
+            rel: None,
+        }
+    }
+
+    /// The tokens that name the speaker at the cue: the core, up to the relative pronoun.
+    pub fn naming(&self) -> Range<usize> {
+        match self.rel {
+            Some(r) if r >= self.core.end => self.core.start..r + 1,
+            _ => self.core.clone(),
         }
     }
 
@@ -148,6 +159,7 @@ impl Doc<'_, '_> {
                     core: core.core.start..end,
                     head: core.head,
                     appos: core.appos,
+                    rel: None,
                 });
             }
             _ => {}
@@ -227,6 +239,7 @@ impl Doc<'_, '_> {
             core: start..end,
             head,
             appos: None,
+            rel: None,
         })
     }
 
@@ -264,14 +277,41 @@ impl Doc<'_, '_> {
         if !looks_appositive {
             return None;
         }
-        let core = self.np_left(k, lo)?;
+        // "Sanders, meanwhile, who ..., said": skip an adverb between commas.
+        let mut e = k;
+        while e > lo && self.is_skippable(e - 1) {
+            e -= 1;
+        }
+        if e < k && e > lo && self.norm(e - 1) == "," {
+            e -= 1;
+        } else {
+            e = k;
+        }
+        let core = self.np_left(e, lo)?;
         if core.core.len() == 1 && self.toks[core.head].pronoun.is_some() {
             return None;
+        }
+        // "Jeb Bush, the former Florida governor, who ..., called": prefer the name.
+        if !self.toks[core.head].cap
+            && core.core.start > lo
+            && self.norm(core.core.start - 1) == ","
+        {
+            if let Some(named) = self.np_left_appositive(core.core.start - 1, lo) {
+                if self.toks[named.head].cap {
+                    return Some(Np {
+                        core: named.core.clone(),
+                        head: named.head,
+                        appos: Some(named.core.end..comma),
+                        rel: None,
+                    });
+                }
+            }
         }
         Some(Np {
             core: core.core,
             head: core.head,
             appos: Some(inner),
+            rel: None,
         })
     }
 
@@ -373,6 +413,7 @@ impl Doc<'_, '_> {
             core: start..end,
             head,
             appos,
+            rel: None,
         })
     }
 

@@ -44,7 +44,7 @@ impl Resolver {
 
     /// Resolves a source phrase (remembering it as a later pronoun antecedent).
     pub fn resolve(&mut self, doc: &Doc, np: &Np) -> Who {
-        let (start, end) = doc.bytes(np.core.clone());
+        let (start, end) = doc.bytes(np.naming());
         let head = &doc.toks[np.head];
         if np.core.len() == 1 {
             if let Some(p) = head.pronoun {
@@ -180,7 +180,7 @@ fn entity_of(doc: &Doc, np: &Np) -> Option<usize> {
                 m_end += 1;
             }
             let possessor = m_end < np.core.end && matches!(doc.norm(m_end), "'s" | "'");
-            let titled_head = doc.has(np.head, W_TITLE);
+            let titled_head = doc.has(np.head, W_TITLE) && doc.entity_kind(e) == EntityKind::Person;
             if !possessor && (m_end == np.core.end || titled_head) {
                 return Some(e);
             }
