@@ -257,7 +257,48 @@ fn segments(text: &Text, toks: &[Tok]) -> Vec<Range<usize>> {
         }
         push(&mut out, a, s.tokens.end);
     }
-    out
+    // "“Why?” Trump said." is one sentence to attribution, though the splitter ends one at
+    // the question mark: a short attribution clause joins the quote before it.
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(out.len());
+    for seg in out {
+        let joins = merged.last().is_some_and(|prev| {
+            let last = prev.end - 1;
+            prev.end == seg.start
+                && toks[last].quote != 0
+                && (seg.start >= toks.len() || toks[seg.start].quote != toks[last].quote)
+                && !t[seg.start].newline_before()
+                && attribution_opens(text, toks, seg.clone())
+        });
+        match merged.last_mut() {
+            Some(prev) if joins => prev.end = seg.end,
+            _ => merged.push(seg),
+        }
+    }
+    merged
+}
+
+/// A segment that starts with a short attribution clause: "Trump said.", "said Bolton.",
+/// "Clinton said to People on Monday."
+fn attribution_opens(text: &Text, toks: &[Tok], seg: Range<usize>) -> bool {
+    let end = seg.end.min(seg.start + 10);
+    for k in seg.start..end {
+        let t = &toks[k];
+        if t.quote != 0 {
+            return false;
+        }
+        if t.cue.is_some() && (!t.cap || k == seg.start) {
+            // What follows the cue must not be a clause of its own: a stop or a comma soon.
+            let rest = (k + 1..seg.end.min(k + 14))
+                .find(|&j| matches!(text.norm(j), "." | "!" | "?" | "," | ";"));
+            return rest.is_some() || seg.end <= k + 14;
+        }
+        let w = text.norm(k);
+        if t.word || matches!(w, "," | "'s" | "-") || text.tokens()[k].kind() == TokenKind::Number {
+            continue;
+        }
+        return false;
+    }
+    false
 }
 
 /// Marks entity mentions on tokens; returns mentions in order and each entity's gender.

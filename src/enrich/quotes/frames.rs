@@ -662,6 +662,21 @@ fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> O
         if doc.is(after, "that") || (after < hi && doc.norm(after) == ":") {
             return None;
         }
+        // After a quote that ended its own sentence ("“Why?” Trump said."), only a short
+        // tail may follow the cue.
+        let q = doc.quote_of(delim).map(|q| doc.quotes[q].inner());
+        let ended = q.is_some_and(|r| {
+            (r.start..r.end)
+                .rev()
+                .find(|&k| !matches!(doc.norm(k), "'" | "\""))
+                .is_some_and(|k| matches!(doc.norm(k), "." | "?" | "!"))
+        });
+        if ended {
+            let tail = prepositional_tail(doc, after, hi);
+            if !(tail >= hi || doc.is_stop(tail) || matches!(doc.norm(tail), "," | "-" | "--")) {
+                return None;
+            }
+        }
         let mut k = after;
         while k < hi {
             if doc.is_stop(k) || doc.quote_starting_at(k).is_some() {
