@@ -19,8 +19,8 @@ use std::ops::Range;
 use super::doc::Doc;
 use super::lexicon::{
     CueClass, Pronoun, F_BASE, F_ING, F_PART, F_PAST, F_THIRD, W_ADV, W_AUX, W_CONJ, W_DET,
-    W_HEDGE, W_MEDIA, W_NAMING, W_NEG, W_NUMBER, W_PERSON_NOUN, W_PREP, W_REL, W_REPORT_NOUN,
-    W_SUBORD, W_TIME, W_TITLE,
+    W_HEDGE, W_MEDIA, W_NAMING, W_NEG, W_NUMBER, W_PARTICLE, W_PERSON_NOUN, W_PREP, W_REL,
+    W_REPORT_NOUN, W_SUBORD, W_TIME, W_TITLE,
 };
 use super::np::Np;
 use crate::enrich::text::TokenKind;
@@ -407,7 +407,7 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             .filter(|t| t.forms & F_ING != 0)?;
         let via = doc.np_left(subj_end, seg.start);
         let start = via.as_ref().map_or(c, |v| v.full().start);
-        let after = doc.skip_adjuncts(k + 1, seg.end);
+        let after = k + 1;
         let end = (start > seg.start)
             .then(|| trailing_ok(doc, lo, start - 1, after, seg.end))
             .flatten();
@@ -481,14 +481,21 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         }
     }
     let class = cue.class;
-    // Inverted trailing: ", said Smith."
+    // Inverted trailing: ", said Smith." (but "“...,” Paul Ryan, the convention chair, told
+    // the delegates" has its subject before the appositive).
+    let appositive_subject = c > seg.start
+        && doc.norm(c - 1) == ","
+        && doc
+            .np_left(c, seg.start)
+            .is_some_and(|np| np.core.start > seg.start && doc.is_left_delim(np.core.start - 1));
     if c > seg.start
         && subj_end == c
+        && !appositive_subject
         && doc.is_left_delim(c - 1)
         && cue.forms & (F_PAST | F_THIRD) != 0
     {
         if let Some(np) = doc.np_right(c + 1, seg.end) {
-            let after = doc.skip_adjuncts(np.full().end, seg.end);
+            let after = np.full().end;
             if let Some(after) = trailing_ok(doc, lo, c - 1, after, seg.end) {
                 return trailing(
                     doc,
@@ -523,10 +530,24 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             return Some(f);
         }
     }
-    // Subject on the left.
-    let source = doc
-        .np_left(subj_end, seg.start)
-        .or_else(|| relative_subject(doc, subj_end, seg.start));
+    // Subject on the left; a relative clause's antecedent ("Katie Packer, who is chairman of
+    // Our Principles PAC, said") beats a phrase inside the clause.
+    let left = doc.np_left(subj_end, seg.start);
+    let delimited = |np: &Np| {
+        let s = np.full().start;
+        s == seg.start || doc.is_left_delim(s - 1) || doc.has(s - 1, W_CONJ | W_SUBORD)
+    };
+    let source = match left {
+        Some(np) if delimited(&np) => Some(np),
+        other => relative_subject(doc, subj_end, seg.start).or(other),
+    };
+    // "A spokesman declined to comment but said ...": the subject of the first clause.
+    let coordinated =
+        subj_end > seg.start && (doc.is(subj_end - 1, "but") || doc.is(subj_end - 1, "and"));
+    let source = match source {
+        None if coordinated => clause_subject(doc, seg.start, c),
+        other => other,
+    };
     let source = issuer(doc, source?, seg.start);
     if cue.forms & (F_PAST | F_THIRD | F_BASE | F_ING) == 0 {
         return None;
@@ -545,7 +566,6 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
                 after = obj.core.end;
             }
         }
-        let after = doc.skip_adjuncts(after, seg.end);
         if let Some(after) = trailing_ok(doc, lo, np_start - 1, after, seg.end) {
             return trailing(
                 doc,
@@ -618,6 +638,28 @@ fn issuer(doc: &Doc, np: Np, lo: usize) -> Np {
     }
 }
 
+/// The subject at the start of a clause: after conjunctions, adverbs and an introductory
+/// phrase ending in a comma ("In a statement, the ministry said").
+fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
+    let mut k = lo;
+    while k < hi
+        && (doc.has(k, W_CONJ | W_ADV)
+            || doc.is_punct(k) && !doc.in_quote(k)
+            || doc.is_ly_adverb(k))
+    {
+        k += 1;
+    }
+    if k < hi && doc.has(k, W_PREP | W_SUBORD) {
+        let comma = (k..hi).take(12).find(|&j| doc.norm(j) == ",")?;
+        k = comma + 1;
+    }
+    let np = doc.np_right(k, hi)?;
+    let after = np.full().end;
+    let verb = after < hi
+        && (verb_like(doc, after) || doc.is_skippable(after) || doc.toks[after].cue.is_some());
+    verb.then_some(np)
+}
+
 /// A lower-case word that can be a verb ("declined", "smiled"): not a function word or noun.
 fn verb_like(doc: &Doc, k: usize) -> bool {
     let t = &doc.toks[k];
@@ -655,11 +697,12 @@ fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
 /// comma follows (with a second quote only when the first piece was quoted too).
 fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> Option<usize> {
     let left_quote = doc.quote_ending_at(delim).is_some();
+    let skipped = doc.skip_adjuncts(after, hi);
     if left_quote {
         // After a quote, everything up to the end of the sentence is attribution
         // ("“...,” Trump told ABC's This Week.", "“...,” she said and hung up."), unless a
         // complement starts right after the cue.
-        if doc.is(after, "that") || (after < hi && doc.norm(after) == ":") {
+        if doc.is(skipped, "that") || (skipped < hi && doc.norm(skipped) == ":") {
             return None;
         }
         // After a quote that ended its own sentence ("“Why?” Trump said."), only a short
@@ -672,8 +715,20 @@ fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> O
                 .is_some_and(|k| matches!(doc.norm(k), "." | "?" | "!"))
         });
         if ended {
-            let tail = prepositional_tail(doc, after, hi);
-            if !(tail >= hi || doc.is_stop(tail) || matches!(doc.norm(tail), "," | "-" | "--")) {
+            // "“Why?” Trump asked reporters rhetorically during a news conference.", "...
+            // Clinton asks as a guy walks in" but not "“Yes.” Trump said the plan failed."
+            let mut k = after;
+            while k < hi && (doc.is_skippable(k) || doc.has(k, W_PARTICLE)) {
+                k += 1;
+            }
+            let w = doc.norm(k.min(hi.saturating_sub(1)));
+            let ing = k < hi && doc.toks[k].word && !doc.toks[k].cap && w.ends_with("ing");
+            let tail_like = k >= hi
+                || doc.is_stop(k)
+                || matches!(w, "," | "-" | "--" | ")")
+                || (doc.has(k, W_PREP | W_TIME | W_SUBORD | W_CONJ) && !doc.is(k, "that"))
+                || ing;
+            if !tail_like {
                 return None;
             }
         }
@@ -692,7 +747,7 @@ fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> O
         }
         return Some(hi);
     }
-    let after = prepositional_tail(doc, after, hi);
+    let after = prepositional_tail(doc, skipped, hi);
     let words = (lo..delim)
         .filter(|&k| doc.toks[k].word || doc.text.tokens()[k].kind() == TokenKind::Number)
         .count();
@@ -802,7 +857,7 @@ fn trailing(
 /// "said in a video message to the convention." / "said of the swirl of activities.": a
 /// prepositional tail running to the end of the sentence (or a comma) with no clause in it.
 fn prepositional_tail(doc: &Doc, after: usize, hi: usize) -> usize {
-    if after >= hi || doc.is(after, "that") || doc.is(after, "as") {
+    if after >= hi || doc.is(after, "that") {
         return after;
     }
     let w = doc.norm(after);
@@ -904,8 +959,10 @@ fn finish(
                 !doc.in_quote(k)
                     && !doc.is_stop(k)
                     && (doc.norm(k) != "," || k + 1 == t || doc.is_skippable(k + 1) || k == j)
-                    && doc.toks[k].cue.is_none()
-                    && !doc.has(k, W_REL | W_SUBORD)
+                    && doc.toks[k]
+                        .cue
+                        .is_none_or(|c| c.forms & (F_PAST | F_THIRD | F_BASE | F_ING) == 0)
+                    && (!doc.has(k, W_REL | W_SUBORD) || doc.is_skippable(k))
                     && doc.toks[k].pronoun.is_none_or(|_| k == j)
             })
         });
@@ -1262,16 +1319,18 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                                 )
                             ))
                     });
-                    frames[i].source = subject.and_then(|k| {
-                        if doc.toks[k].pronoun.is_some() {
-                            return Some(Np::single(k));
-                        }
-                        let mut e = k;
-                        while e < cue && doc.entity_at(e) == doc.entity_at(k) {
-                            e += 1;
-                        }
-                        doc.np_left(e, seg.start)
-                    });
+                    frames[i].source = subject
+                        .and_then(|k| {
+                            if doc.toks[k].pronoun.is_some() {
+                                return Some(Np::single(k));
+                            }
+                            let mut e = k;
+                            while e < cue && doc.entity_at(e) == doc.entity_at(k) {
+                                e += 1;
+                            }
+                            doc.np_left(e, seg.start)
+                        })
+                        .or_else(|| clause_subject(doc, seg.start, cue));
                 }
             }
             Inherit::Next => {

@@ -336,7 +336,8 @@ const CUES: &[(CueClass, &str)] = &[
          speculate hint point insinuate agree disagree lament grumble acknowledge \
          brag crow gush muse reason theorize theorise estimate calculate guess \
          proclaim profess swear:swore,sworn threaten demand plead concur \
-         chime object protest mention chant ponder lecture tout",
+         chime object protest mention chant ponder lecture tout interject scoff sneer \
+         recount opine marvel rail fume rage grouse gripe",
     ),
     (
         CueClass::Tell,
@@ -413,7 +414,7 @@ const WORDS: &[(u32, &str)] = &[
          forcefully frankly loudly proudly quietly reluctantly sharply softly tersely \
          triumphantly confidently correctly falsely wrongly jokingly sarcastically \
          famously memorably indeed too however nonetheless meanwhile instead though \
-         separately",
+         separately back",
     ),
     (
         W_HEDGE | W_ADV | W_NOT_NP,

@@ -70,11 +70,17 @@ fn mark_at(text: &Text, i: usize) -> Option<(Mark, usize)> {
     let two = |c: &str| {
         i + 1 < toks.len() && toks[i + 1].start() == t.end() && text.token_text(i + 1) == c
     };
+    let three = i + 2 < toks.len()
+        && toks[i + 1].start() == t.end()
+        && toks[i + 2].start() == toks[i + 1].end()
+        && text.token_text(i + 1) == "'"
+        && text.token_text(i + 2) == "'";
     Some(match s {
         "\"" => (Mark::DoubleEither, 1),
         "\u{201C}" | "\u{201E}" | "\u{201F}" | "«" => (Mark::DoubleOpen, 1),
         "\u{201D}" | "»" => (Mark::DoubleClose, 1),
-        "'" if two("'") => (Mark::DoubleEither, 2),
+        // Three apostrophes close a nested single quote and then the double quote.
+        "'" if two("'") && !three => (Mark::DoubleEither, 2),
         "`" if two("`") => (Mark::DoubleOpen, 2),
         "'" => (Mark::SingleEither, 1),
         "\u{2018}" | "\u{201B}" | "`" | "‹" => (Mark::SingleOpen, 1),

@@ -246,8 +246,47 @@ impl Doc<'_, '_> {
     /// "X, the Russian president, said" / "X, who ..., said": the phrase before the first
     /// comma, with what is between the commas as the appositive.
     fn np_left_appositive(&self, comma: usize, lo: usize) -> Option<Np> {
+        // The appositive may hold commas itself ("Mr. Daniloff, now 81 and retired in
+        // Cambridge, Mass., said"): try up to three opening commas, nearest first, and keep
+        // the first whose phrase starts a clause.
+        let mut first: Option<Np> = None;
         let mut k = comma;
-        let limit = comma.saturating_sub(30).max(lo);
+        let limit = comma.saturating_sub(40).max(lo);
+        for _ in 0..3 {
+            let Some(open) = self.opening_comma(k, limit) else {
+                break;
+            };
+            if let Some(np) = self.appositive_at(open, comma, lo) {
+                let s = np.core.start;
+                let starts_clause = s == lo
+                    || self.is_left_delim_np(s - 1)
+                    || self.toks[s - 1].flags & (W_CONJ | W_SUBORD) != 0;
+                if starts_clause && (self.toks[np.head].cap || self.toks[np.head].pronoun.is_some())
+                {
+                    return Some(np);
+                }
+                if first.is_none() {
+                    first = Some(np);
+                }
+            }
+            k = open;
+        }
+        first
+    }
+
+    /// A token before a subject phrase that ends what came before: a comma, a dash, a
+    /// bracket, a quote's closing mark.
+    fn is_left_delim_np(&self, k: usize) -> bool {
+        matches!(self.norm(k), "," | "-" | "--" | "(" | ":" | ";")
+            || self
+                .quote_of(k)
+                .is_some_and(|q| self.quotes[q].last == k + 1)
+    }
+
+    /// The comma before `from` (exclusive) that opens an appositive, not crossing a sentence
+    /// end or a long quote.
+    fn opening_comma(&self, from: usize, limit: usize) -> Option<usize> {
+        let mut k = from;
         while k > limit {
             k -= 1;
             if let Some(q) = self.quote_of(k) {
@@ -261,10 +300,15 @@ impl Doc<'_, '_> {
                 return None;
             }
             if self.norm(k) == "," {
-                break;
+                return Some(k);
             }
         }
-        if k <= lo || self.norm(k) != "," {
+        None
+    }
+
+    /// The phrase before the comma at `k`, with `k+1..comma` as its appositive.
+    fn appositive_at(&self, k: usize, comma: usize, lo: usize) -> Option<Np> {
+        if k <= lo {
             return None;
         }
         let inner = k + 1..comma;
