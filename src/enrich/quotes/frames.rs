@@ -472,7 +472,7 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             if k > seg.start && doc.has(k - 1, W_PREP) && !doc.is(k - 1, "of") {
                 k -= 1;
             }
-            if k > seg.start && (doc.toks[k - 1].word || doc.norm(k - 1) == ")") {
+            if k > seg.start && (doc.toks[k - 1].word || matches!(doc.norm(k - 1), ")" | ",")) {
                 subj_end = doc.skip_left(k, seg.start).0;
             }
         }
@@ -600,6 +600,14 @@ fn issuer(doc: &Doc, np: Np, lo: usize) -> Np {
     let document = matches!(
         head.as_str(),
         "statement"
+            | "piece"
+            | "story"
+            | "article"
+            | "editorial"
+            | "clip"
+            | "ads"
+            | "letters"
+            | "emails"
             | "email"
             | "e-mail"
             | "letter"
@@ -676,7 +684,10 @@ fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
         .rev()
         .take(12)
         .find(|&k| doc.has(k, W_REL) && !doc.in_quote(k))?;
-    if !(doc.is(rel, "who") || doc.is(rel, "which") || doc.is(rel, "that")) {
+    // "that" is a relative pronoun only right before its verb ("a message that said");
+    // elsewhere it is a complementizer ("such a presence that Sanders thanked").
+    let direct = doc.skip_left(end, lo).0 == rel + 1 || rel + 1 == end;
+    if !(doc.is(rel, "who") || doc.is(rel, "which") || (doc.is(rel, "that") && direct)) {
         return None;
     }
     let mut e = rel;
@@ -1319,8 +1330,8 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                                 )
                             ))
                     });
-                    frames[i].source = subject
-                        .and_then(|k| {
+                    frames[i].source = clause_subject(doc, seg.start, cue).or_else(|| {
+                        subject.and_then(|k| {
                             if doc.toks[k].pronoun.is_some() {
                                 return Some(Np::single(k));
                             }
@@ -1330,7 +1341,7 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                             }
                             doc.np_left(e, seg.start)
                         })
-                        .or_else(|| clause_subject(doc, seg.start, cue));
+                    });
                 }
             }
             Inherit::Next => {
