@@ -97,6 +97,44 @@ pub fn find(text: &Text, entities: &[Entity]) -> Vec<Quote> {
     Assembler::new(&doc).run(&frames)
 }
 
+/// Resolves source phrases of an analysed text to entities the way [`find`] resolves
+/// speakers (for scoring against gold sources that are pronouns).
+pub struct SourceResolver<'t, 'a> {
+    doc: Doc<'t, 'a>,
+}
+
+impl<'t, 'a> SourceResolver<'t, 'a> {
+    pub fn new(text: &'t Text<'a>, entities: &'t [Entity]) -> Self {
+        SourceResolver {
+            doc: Doc::new(text, entities, &LEXICON),
+        }
+    }
+
+    /// The id of the entity the phrase at `start..end` (bytes) names: for a lone pronoun its
+    /// antecedent, else the entity of its head word.
+    pub fn entity_id(&self, start: usize, end: usize) -> Option<String> {
+        let doc = &self.doc;
+        let toks = doc.text.tokens();
+        let a = toks.partition_point(|t| t.end() <= start);
+        let b = toks.partition_point(|t| t.start() < end);
+        if a >= b {
+            return None;
+        }
+        let np = if b - a == 1 {
+            np::Np::single(a)
+        } else {
+            np::Np {
+                core: a..b,
+                head: doc.head_of(a..b),
+                appos: None,
+                rel: None,
+            }
+        };
+        let mut r = Resolver::new(doc);
+        r.resolve(doc, &np).entity.map(|e| doc.entities[e].id.clone())
+    }
+}
+
 /// Adds floating quotes to the previous statement as parts instead of new statements.
 const MERGE_FOLLOW_ON: bool = true;
 

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::enrich::entities::Entity;
-use crate::enrich::quotes::{Quote, QuoteKind};
+use crate::enrich::quotes::{Quote, QuoteKind, SourceResolver};
 use crate::enrich::text::{Text, TokenKind};
 
 /// A failure to read the corpus.
@@ -304,6 +304,7 @@ impl Scorer {
                 toks_of(&spans)
             })
             .collect();
+        let sources = SourceResolver::new(text, entities);
         let mut outcomes = vec![Outcome::Unmatched; predicted.len()];
         for direct_only in [false, true] {
             let gi: Vec<usize> = (0..gold.len())
@@ -341,7 +342,7 @@ impl Scorer {
                     c.exact += 1;
                 }
                 let speaker = (!gold[g].source.is_empty())
-                    .then(|| speaker_right(text, preds[p].1, &gold[g], entities));
+                    .then(|| speaker_right(preds[p].1, &gold[g], &sources));
                 if let Some(ok) = speaker {
                     c.speaker_checked += 1;
                     c.speaker_correct += usize::from(ok);
@@ -405,25 +406,21 @@ fn overlap(a: &[usize], b: &[usize]) -> usize {
     n
 }
 
-/// The predicted speaker phrase overlaps the gold source, or names the same entity.
-fn speaker_right(text: &Text, q: &Quote, g: &GoldAttribution, entities: &[Entity]) -> bool {
+/// The predicted speaker phrase overlaps the gold source, or names the same entity (the
+/// gold source resolved like a predicted one: its head's entity, a pronoun's antecedent).
+fn speaker_right(q: &Quote, g: &GoldAttribution, sources: &SourceResolver) -> bool {
     let Some(sp) = &q.speaker else {
         return false;
     };
-    let _ = text;
     if g.source.iter().any(|&(s, e)| sp.start < e && s < sp.end) {
         return true;
     }
     let Some(id) = &sp.entity_id else {
         return false;
     };
-    entities.iter().any(|ent| {
-        &ent.id == id
-            && ent
-                .mentions
-                .iter()
-                .any(|m| g.source.iter().any(|&(s, e)| m.start < e && s < m.end))
-    })
+    g.source
+        .iter()
+        .any(|&(s, e)| sources.entity_id(s, e).as_ref() == Some(id))
 }
 
 #[cfg(test)]
