@@ -131,7 +131,9 @@ impl<'t, 'a> SourceResolver<'t, 'a> {
             }
         };
         let mut r = Resolver::new(doc);
-        r.resolve(doc, &np).entity.map(|e| doc.entities[e].id.clone())
+        r.resolve(doc, &np)
+            .entity
+            .map(|e| doc.entities[e].id.clone())
     }
 }
 

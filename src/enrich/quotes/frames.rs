@@ -539,7 +539,9 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     };
     let source = match left {
         Some(np) if delimited(&np) => Some(np),
-        other => relative_subject(doc, subj_end, seg.start).or(other),
+        other => quote_bounded_subject(doc, subj_end, seg.start)
+            .or_else(|| relative_subject(doc, subj_end, seg.start))
+            .or(other),
     };
     // "A spokesman declined to comment but said ...": the subject of the first clause.
     let coordinated =
@@ -678,6 +680,54 @@ fn verb_like(doc: &Doc, k: usize) -> bool {
         && t.flags & (W_DET | W_PERSON_NOUN | W_MEDIA | W_PREP | W_CONJ | W_REL | W_TIME) == 0
 }
 
+/// "“...,” Fight for $15 organizing director Kendall Fells told", "“...?” a Democratic staffer
+/// in the room wondered": between a closing quote and its cue, everything is the speaker.
+fn quote_bounded_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
+    let from = end.saturating_sub(16).max(lo);
+    let close = (from..end).rev().find(|&k| doc.in_quote(k))?;
+    doc.quote_ending_at(close)?;
+    let mut start = close + 1;
+    if start < end && matches!(doc.norm(start), "," | "-" | "--") {
+        start += 1;
+    }
+    if start >= end {
+        return None;
+    }
+    let ok = (start..end).all(|k| {
+        let t = &doc.toks[k];
+        !doc.is_stop(k)
+            && !matches!(doc.norm(k), ":" | ";")
+            && t.pronoun.is_none_or(|_| end - start == 1)
+            && !(t.cue.is_some_and(|c| c.forms & (F_PAST | F_THIRD) != 0)
+                && !t.cap
+                && !doc.has(k, W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN))
+    });
+    let t0 = &doc.toks[start];
+    let np_start = t0.flags & (W_DET | W_TITLE | W_PERSON_NOUN | W_MEDIA) != 0
+        || (t0.cap && t0.flags & (W_PREP | W_CONJ | W_SUBORD | W_ADV | W_AUX) == 0)
+        || doc.text.tokens()[start].kind() == TokenKind::Number;
+    // The quote ends its statement: a comma, question or exclamation mark at its end.
+    let inner = doc.quotes[doc.quote_of(close)?].inner();
+    let ends = (inner.start..inner.end)
+        .rev()
+        .find(|&k| !matches!(doc.norm(k), "'" | "\""))
+        .is_some_and(|k| matches!(doc.norm(k), "," | "?" | "!" | "." | "-" | "--"))
+        || doc.norm(close + 1) == ",";
+    if !ok || !np_start || !ends {
+        return None;
+    }
+    let core_end = (start..end).find(|&k| doc.norm(k) == ",").unwrap_or(end);
+    if core_end == start {
+        return None;
+    }
+    Some(Np {
+        core: start..core_end,
+        head: doc.head_of(start..core_end),
+        appos: (core_end < end).then(|| core_end + 1..end),
+        rel: None,
+    })
+}
+
 /// "Putin, who ..., said" / "officials who ... said": the antecedent of a relative pronoun.
 fn relative_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
     let rel = (lo..end)
@@ -712,8 +762,9 @@ fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> O
     if left_quote {
         // After a quote, everything up to the end of the sentence is attribution
         // ("“...,” Trump told ABC's This Week.", "“...,” she said and hung up."), unless a
-        // complement starts right after the cue.
-        if doc.is(skipped, "that") || (skipped < hi && doc.norm(skipped) == ":") {
+        // complement starts right after the cue ("told a crowd that spilled out" is fine).
+        let cue_next = after > 0 && doc.toks[after - 1].cue.is_some();
+        if (doc.is(skipped, "that") && cue_next) || (skipped < hi && doc.norm(skipped) == ":") {
             return None;
         }
         // After a quote that ended its own sentence ("“Why?” Trump said."), only a short

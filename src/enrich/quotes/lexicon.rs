@@ -337,7 +337,7 @@ const CUES: &[(CueClass, &str)] = &[
          brag crow gush muse reason theorize theorise estimate calculate guess \
          proclaim profess swear:swore,sworn threaten demand plead concur \
          chime object protest mention chant ponder lecture tout interject scoff sneer \
-         recount opine marvel rail fume rage grouse gripe",
+         recount opine marvel rail fume rage grouse gripe react",
     ),
     (
         CueClass::Tell,
