@@ -344,6 +344,14 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
         if parts.is_empty() {
             return;
         }
+        // A byline under the quote: "“...”\n\n— Maria Lopez, 34, Phoenix".
+        if let Some(np) = self.byline_after(quote.last) {
+            let who = self.resolver.resolve(doc, &np);
+            let speaker = Some(self.speaker(&who));
+            self.push(QuoteKind::Direct, &parts, speaker, None, None, false, 0.6);
+            self.last = Some((who, quote.last, self.out.len() - 1));
+            return;
+        }
         // The speaker of the statement just before, if it is in this line or the one before.
         let lines_between = self.last.as_ref().map(|(_, end, _)| {
             (*end..quote.first)
@@ -410,6 +418,24 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             false,
             confidence,
         );
+    }
+
+    /// A line right after `at` that is a dash and a name ("— Julie Pace, Phoenix").
+    fn byline_after(&self, at: usize) -> Option<np::Np> {
+        let doc = self.doc;
+        if at + 1 >= doc.n() || !doc.line_start(at) || !matches!(doc.norm(at), "-" | "--") {
+            return None;
+        }
+        let line_end = (at + 1..doc.n())
+            .find(|&k| doc.line_start(k))
+            .unwrap_or(doc.n());
+        if line_end - at > 25 || !doc.toks[at + 1].cap {
+            return None;
+        }
+        if (at + 1..line_end).any(|k| doc.in_quote(k) || doc.is_cue_token_pub(k)) {
+            return None;
+        }
+        doc.np_right(at + 1, line_end)
     }
 
     /// Quotes around a title or a named term: "so-called “experts”", “Saturday Night Live”.

@@ -266,6 +266,11 @@ impl Doc<'_, '_> {
         matches!(self.norm(k), "," | "-" | "--" | "(") || self.quote_ending_at(k).is_some()
     }
 
+    /// A token that can be a cue verb here (not inside a quote, not part of a name).
+    pub fn is_cue_token_pub(&self, i: usize) -> bool {
+        self.is_cue_token(i)
+    }
+
     fn is_cue_token(&self, i: usize) -> bool {
         let t = &self.toks[i];
         t.cue.is_some() && !self.in_quote(i) && (!t.cap || t.initial)
@@ -1066,6 +1071,24 @@ fn finish(
     let sep = matches!(doc.norm(j), ":" | "," | "-" | "--");
     if sep {
         start = j + 1;
+    }
+    if start >= hi && doc.norm(j) == ":" {
+        // "Cruz continued:" ending its line, the quote opening the next paragraph.
+        let q = doc.quote_starting_at(hi)?;
+        return Some(Frame {
+            cue: c,
+            lemma,
+            class: Some(class),
+            clause: clause_start..hi,
+            source,
+            inherit: Inherit::No,
+            via,
+            content: vec![hi..doc.quotes[q].last],
+            hedged,
+            trailing: false,
+            according: false,
+            quotes: vec![q],
+        });
     }
     if start >= hi || doc.is_stop(start) {
         return None;
