@@ -576,3 +576,295 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::entities::EntityKind;
+    use crate::enrich::text::analyse;
+    use crate::eval::standin::entities_from_names;
+
+    const P: EntityKind = EntityKind::Person;
+    const O: EntityKind = EntityKind::Org;
+
+    fn quotes(body: &str, names: &[(&str, EntityKind)]) -> Vec<Quote> {
+        let text = analyse(body);
+        let ents = entities_from_names(&text, names);
+        let out = find(&text, &ents);
+        for q in &out {
+            for p in &q.parts {
+                assert!(body.is_char_boundary(p.start) && body.is_char_boundary(p.end));
+            }
+            if let Some(s) = &q.speaker {
+                assert!(s.start < s.end && s.end <= body.len());
+            }
+        }
+        out
+    }
+
+    fn speech(qs: &[Quote]) -> Vec<&Quote> {
+        qs.iter()
+            .filter(|q| q.kind != QuoteKind::NotSpeech)
+            .collect()
+    }
+
+    fn speaker(q: &Quote) -> Option<&str> {
+        q.speaker.as_ref().map(|s| s.name.as_str())
+    }
+
+    fn part_texts<'b>(body: &'b str, q: &Quote) -> Vec<&'b str> {
+        q.parts.iter().map(|p| &body[p.start..p.end]).collect()
+    }
+
+    #[test]
+    fn quote_split_by_its_attribution_is_one_statement() {
+        let body = "John Smith spoke to the crowd. \"We will not,\" he said, \"back down.\"";
+        let qs = quotes(body, &[("John Smith", P)]);
+        let s = speech(&qs);
+        assert_eq!(s.len(), 1, "{qs:#?}");
+        assert_eq!(s[0].kind, QuoteKind::Direct);
+        assert_eq!(part_texts(body, s[0]), vec!["We will not", "back down."]);
+        assert_eq!(speaker(s[0]), Some("John Smith"));
+        assert_eq!(s[0].cue.as_deref(), Some("say"));
+        // The speaker phrase at this statement is the pronoun.
+        let sp = s[0].speaker.as_ref().map(|x| &body[x.start..x.end]);
+        assert_eq!(sp, Some("he"));
+    }
+
+    #[test]
+    fn curly_marks_and_byte_offsets() {
+        let body = "“Zoë’s café is closed,” said Maria Lopez.";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1);
+        assert_eq!(&body[qs[0].start..qs[0].end], "Zoë’s café is closed");
+        assert_eq!(qs[0].text, "Zoë’s café is closed");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+    }
+
+    #[test]
+    fn quote_running_over_paragraphs() {
+        let body = "Maria Lopez said: \"The first point is simple.\n\n\"The second point \
+                    is harder.\n\n\"And that is all.\"\n\nThe meeting ended.";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        let s = speech(&qs);
+        assert_eq!(s.len(), 1, "{qs:#?}");
+        assert_eq!(
+            part_texts(body, s[0]),
+            vec![
+                "The first point is simple.",
+                "The second point is harder.",
+                "And that is all."
+            ]
+        );
+        assert_eq!(speaker(s[0]), Some("Maria Lopez"));
+    }
+
+    #[test]
+    fn unbalanced_mark_keeps_the_rest_of_the_article() {
+        let body = "Critics called it \"a mess, and left.\n\nLater, \"We will fix it,\" \
+                    Maria Lopez said. \"Soon.\"";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        let fixed = qs.iter().find(|q| q.text.starts_with("We will fix it"));
+        let fixed = fixed.unwrap_or_else(|| panic!("lost the later quote: {qs:#?}"));
+        assert_eq!(fixed.kind, QuoteKind::Direct);
+        assert_eq!(speaker(fixed), Some("Maria Lopez"));
+        // The follow-on quote belongs to the same statement.
+        assert_eq!(part_texts(body, fixed), vec!["We will fix it", "Soon."]);
+    }
+
+    #[test]
+    fn nested_single_quotes_stay_inside_the_statement() {
+        let body = "\"They told us 'go home' and we did,\" Maria Lopez said.";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(qs[0].text, "They told us 'go home' and we did");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+    }
+
+    #[test]
+    fn partial_quote_inside_a_reported_sentence() {
+        let body = "Vladimir Putin told the FSB board that initial contacts gave \
+                    “grounds for hope”, officials said.";
+        let qs = quotes(body, &[("Vladimir Putin", P), ("FSB", O)]);
+        let s = speech(&qs);
+        assert_eq!(s.len(), 1, "{qs:#?}");
+        assert_eq!(s[0].kind, QuoteKind::Partial);
+        assert_eq!(s[0].text, "that initial contacts gave “grounds for hope”");
+        assert_eq!(speaker(s[0]), Some("Vladimir Putin"));
+        assert_eq!(s[0].cue.as_deref(), Some("tell"));
+        assert_eq!(
+            s[0].via.as_ref().map(|v| v.name.as_str()),
+            Some("officials")
+        );
+    }
+
+    #[test]
+    fn reported_speech_with_cue_inflections() {
+        let body = "Maria Lopez insisted that the plan would work. The budget is too small, \
+                    John Smith warned on Tuesday. Lopez denies the report was accurate. \
+                    Smith, who chairs the panel, has repeatedly argued the opposite.";
+        let qs = quotes(body, &[("Maria Lopez", P), ("John Smith", P)]);
+        let got: Vec<(&str, Option<&str>, Option<&str>, QuoteKind)> = qs
+            .iter()
+            .map(|q| (q.text.as_str(), q.cue.as_deref(), speaker(q), q.kind))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "that the plan would work",
+                    Some("insist"),
+                    Some("Maria Lopez"),
+                    QuoteKind::Indirect
+                ),
+                (
+                    "The budget is too small",
+                    Some("warn"),
+                    Some("John Smith"),
+                    QuoteKind::Indirect
+                ),
+                (
+                    "the report was accurate",
+                    Some("deny"),
+                    Some("Maria Lopez"),
+                    QuoteKind::Indirect
+                ),
+                (
+                    "the opposite",
+                    Some("argue"),
+                    Some("John Smith"),
+                    QuoteKind::Indirect
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn according_to_and_noun_phrase_speakers() {
+        let body = "According to a senior official, the talks failed. The deal is dead, \
+                    according to sources. Maria Lopez's spokesman said the deal was fine.";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 3, "{qs:#?}");
+        assert_eq!(qs[0].text, "the talks failed");
+        assert_eq!(speaker(&qs[0]), Some("a senior official"));
+        assert_eq!(qs[0].cue.as_deref(), Some("according to"));
+        assert!(qs[0]
+            .speaker
+            .as_ref()
+            .is_some_and(|s| s.entity_id.is_none()));
+        assert_eq!(qs[1].text, "The deal is dead");
+        assert_eq!(speaker(&qs[1]), Some("sources"));
+        // The possessor is not the speaker.
+        assert_eq!(speaker(&qs[2]), Some("Maria Lopez's spokesman"));
+        assert!(qs[2]
+            .speaker
+            .as_ref()
+            .is_some_and(|s| s.entity_id.is_none()));
+    }
+
+    #[test]
+    fn intermediaries_and_hedges() {
+        let body = "“We are ready to talk,” Reuters quoted Vladimir Putin as saying. \
+                    According to reports, Putin also insisted that talks would go on. \
+                    Putin reportedly said, “Not everyone is happy.”";
+        let qs = quotes(body, &[("Vladimir Putin", P), ("Reuters", O)]);
+        assert_eq!(qs.len(), 3, "{qs:#?}");
+        assert_eq!(qs[0].kind, QuoteKind::Direct);
+        assert_eq!(speaker(&qs[0]), Some("Vladimir Putin"));
+        assert_eq!(qs[0].via.as_ref().map(|v| v.name.as_str()), Some("Reuters"));
+        assert!(qs[0].via.as_ref().is_some_and(|v| v.entity_id.is_some()));
+        assert!(!qs[0].hedged);
+        assert_eq!(speaker(&qs[1]), Some("Vladimir Putin"));
+        assert!(qs[1].hedged);
+        assert!(qs[1].via.is_none());
+        assert_eq!(qs[2].text, "Not everyone is happy.");
+        assert!(qs[2].hedged);
+    }
+
+    #[test]
+    fn pronouns_go_to_the_last_compatible_person() {
+        // "she" skips the man named last.
+        let body = "Hillary Clinton met Donald Trump on Monday. “It went well,” she said.";
+        let qs = quotes(body, &[("Hillary Clinton", P), ("Donald Trump", P)]);
+        assert_eq!(speaker(&qs[0]), Some("Hillary Clinton"));
+        // Titles give genders too.
+        let body = "Mrs. Lopez met Mr. Smith. Later, he said the talks had failed.";
+        let qs = quotes(body, &[("Lopez", P), ("Smith", P)]);
+        assert_eq!(speaker(&qs[0]), Some("Smith"));
+        let body = "Mr. Smith met Mrs. Lopez. Later, she said the talks had failed.";
+        let qs = quotes(body, &[("Lopez", P), ("Smith", P)]);
+        assert_eq!(speaker(&qs[0]), Some("Lopez"));
+        // Earlier pronoun use: Robin Kim was "she", so "he" skips her.
+        let body = "Jordan Lee arrived first. Robin Kim said the plan works. She added that \
+                    it was cheap. Robin Kim then greeted Lee. “We agree,” he said.";
+        let qs = quotes(body, &[("Jordan Lee", P), ("Robin Kim", P)]);
+        let last = qs.last().map(speaker);
+        assert_eq!(last, Some(Some("Jordan Lee")), "{qs:#?}");
+        // People named only inside quotes are not antecedents.
+        let body = "John Smith was asked about the race. “Maria Lopez will lose,” he said.";
+        let qs = quotes(body, &[("John Smith", P), ("Maria Lopez", P)]);
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
+    }
+
+    #[test]
+    fn quoted_terms_and_titles_are_not_speech() {
+        let body = "Between February and March 2022, the US declared 14 Russian diplomats, \
+                    including members of Russia’s permanent mission to the United Nations, \
+                    “personae non gratae.” He appeared on “Saturday Night Live” and mocked \
+                    the so-called “experts” all night.";
+        let qs = quotes(body, &[]);
+        let kinds: Vec<(&str, QuoteKind, bool)> = qs
+            .iter()
+            .map(|q| (q.text.as_str(), q.kind, q.speaker.is_some()))
+            .collect();
+        assert!(
+            kinds.contains(&("personae non gratae.", QuoteKind::NotSpeech, false)),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&("Saturday Night Live", QuoteKind::NotSpeech, false)),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&("experts", QuoteKind::NotSpeech, false)),
+            "{kinds:?}"
+        );
+        assert!(qs
+            .iter()
+            .all(|q| q.kind == QuoteKind::NotSpeech || q.cue.is_some()));
+    }
+
+    #[test]
+    fn noun_uses_of_cue_words_are_not_cues() {
+        let body = "The report was released by the state director on Monday. His claims \
+                    were false.";
+        assert!(quotes(body, &[]).is_empty());
+    }
+
+    #[test]
+    fn seed_article_attributes_every_putin_statement() {
+        let Ok(raw) = std::fs::read_to_string("../shared/articles/seed-putin-fsb-2025-02-27.txt")
+        else {
+            return; // the shared data is not available here
+        };
+        let body = raw.split_once('\n').map_or("", |(_, b)| b);
+        let qs = quotes(body, &[("Vladimir Putin", P), ("Reuters", O), ("FSB", O)]);
+        let statements = speech(&qs);
+        assert_eq!(statements.len(), 6, "{qs:#?}");
+        for q in &statements {
+            assert_eq!(speaker(q), Some("Vladimir Putin"), "{q:#?}");
+        }
+        let via: Vec<Option<&str>> = statements
+            .iter()
+            .map(|q| q.via.as_ref().map(|v| v.name.as_str()))
+            .collect();
+        assert!(via.contains(&Some("foreign media")));
+        assert!(via.contains(&Some("Reuters")));
+        assert!(statements
+            .iter()
+            .any(|q| q.hedged && q.text.starts_with("We understand")));
+        assert!(qs
+            .iter()
+            .any(|q| q.kind == QuoteKind::NotSpeech && q.text.starts_with("personae non gratae")));
+    }
+}

@@ -863,6 +863,12 @@ fn trailing(
     let left_end = match doc.quote_ending_at(delim) {
         Some(q) => {
             quotes.push(q);
+            // "Later, “We will fix it,” she said": a short lead-in is not part of it.
+            let first = doc.quotes[q].first;
+            let lead_in = (start..first).filter(|&k| doc.toks[k].word).count();
+            if first > start && lead_in <= 4 && matches!(doc.norm(first - 1), "," | ":") {
+                start = first;
+            }
             delim + 1
         }
         None => delim,
@@ -1199,7 +1205,12 @@ fn clause_start_like(doc: &Doc, k: usize) -> bool {
 /// "according to NP, CONTENT" / "CONTENT, according to NP" / "A, according to NP, B".
 fn according(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> {
     let np = doc.np_right(c + 2, seg.end)?;
-    let np_end = np.full().end;
+    // An appositive counts only when a comma closes it ("according to John Smith, a
+    // spokesman, the plan ..."); otherwise what follows the comma is the content.
+    let np_end = match &np.appos {
+        Some(a) if a.end < seg.end && doc.norm(a.end) == "," => a.end,
+        _ => np.core.end,
+    };
     let generic = is_generic_report(doc, &np);
     let before_delim = c > seg.start && matches!(doc.norm(c - 1), "," | "-" | "--" | "(");
     let at_start = c == seg.start
