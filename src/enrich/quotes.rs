@@ -842,6 +842,39 @@ mod tests {
     }
 
     #[test]
+    fn serialized_quotes_match_the_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/enriched-article.schema.json"))
+                .unwrap_or_default();
+        let quote_schema = serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$defs": schema["$defs"].clone(),
+            "type": "array",
+            "items": { "$ref": "#/$defs/quote" }
+        });
+        let validator = jsonschema::validator_for(&quote_schema);
+        assert!(validator.is_ok(), "the quote schema compiles");
+        let Ok(validator) = validator else { return };
+        let body = "“We are ready,” Reuters quoted Vladimir Putin as saying. He called them \
+                    “personae non gratae.” According to reports, he said, “Not now,” and \
+                    added, “Later.”";
+        let qs = quotes(body, &[("Vladimir Putin", P), ("Reuters", O)]);
+        assert!(qs.len() >= 3);
+        let json = serde_json::to_value(&qs).unwrap_or_default();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        // A record without the new fields is rejected.
+        let mut old = json.clone();
+        if let Some(q) = old.get_mut(0).and_then(|q| q.as_object_mut()) {
+            q.remove("parts");
+        }
+        assert!(!validator.is_valid(&old));
+    }
+
+    #[test]
     fn seed_article_attributes_every_putin_statement() {
         let Ok(raw) = std::fs::read_to_string("../shared/articles/seed-putin-fsb-2025-02-27.txt")
         else {
