@@ -227,7 +227,7 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
                 doc.toks[k].word
                     && !doc.in_quote(k)
                     && !doc.is(k, "that")
-                    && !(doc.toks[k].flags & W_CONJ != 0)
+                    && doc.toks[k].flags & W_CONJ == 0
             })
             .count();
         let (kind, parts) = if !speech.is_empty() && outside_words == 0 {

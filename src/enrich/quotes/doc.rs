@@ -37,7 +37,6 @@ pub struct Ment {
 /// The working state for one article.
 pub struct Doc<'t, 'a> {
     pub text: &'t Text<'a>,
-    pub lx: &'static Lexicon,
     pub toks: Vec<Tok>,
     pub quotes: Vec<Quoted>,
     /// Token ranges of segments, in order.
@@ -65,40 +64,32 @@ impl<'t, 'a> Doc<'t, 'a> {
             let tk = &mut toks[i];
             tk.word = true;
             tk.cap = norm.chars().next().is_some_and(char::is_uppercase);
-            let info = if norm.len() <= LOWER_BUF && norm.is_ascii() {
+            let info = if norm.len() <= LOWER_BUF {
                 let b = &mut buf[..norm.len()];
                 b.copy_from_slice(norm.as_bytes());
                 b.make_ascii_lowercase();
-                std::str::from_utf8(b).ok().and_then(|s| lx.get(s))
+                lx.get(b)
             } else {
-                lx.get(&norm.to_lowercase())
+                lx.get(norm.to_lowercase().as_bytes())
             };
-            if let Some(&WordInfo {
+            let Some(&WordInfo {
                 flags,
                 cue,
                 pronoun,
                 gender,
+                phrasal,
             }) = info
-            {
-                tk.flags = flags;
-                tk.cue = cue;
-                tk.pronoun = pronoun;
-                tk.gender = gender;
-            }
-            if i + 1 < n && text.tokens()[i + 1].kind() == TokenKind::Word {
-                let phrasal = if norm.len() <= LOWER_BUF && norm.is_ascii() {
-                    let b = &mut buf[..norm.len()];
-                    b.copy_from_slice(norm.as_bytes());
-                    b.make_ascii_lowercase();
-                    std::str::from_utf8(b).ok().and_then(|s| lx.phrasal(s))
-                } else {
-                    None
-                };
-                if let Some((particle, cue)) = phrasal {
-                    if text.norm(i + 1).eq_ignore_ascii_case(particle) {
-                        toks[i].cue = Some(cue);
-                        particles.push(i + 1);
-                    }
+            else {
+                continue;
+            };
+            tk.flags = flags;
+            tk.cue = cue;
+            tk.pronoun = pronoun;
+            tk.gender = gender;
+            if let Some((particle, pcue)) = phrasal {
+                if i + 1 < n && text.norm(i + 1).eq_ignore_ascii_case(particle) {
+                    tk.cue = Some(pcue);
+                    particles.push(i + 1);
                 }
             }
         }
@@ -132,7 +123,6 @@ impl<'t, 'a> Doc<'t, 'a> {
         let (ments, genders) = map_entities(text, entities, &mut toks, lx);
         Doc {
             text,
-            lx,
             toks,
             quotes,
             segments,
@@ -173,10 +163,6 @@ impl<'t, 'a> Doc<'t, 'a> {
     /// A token that ends a clause inside a segment: `. ! ? ;`.
     pub fn is_stop(&self, i: usize) -> bool {
         matches!(self.norm(i), "." | "!" | "?" | ";") || self.norm(i).starts_with("...")
-    }
-
-    pub fn is_dash(&self, i: usize) -> bool {
-        matches!(self.norm(i), "-" | "--")
     }
 
     /// Starts a new line (a paragraph in most sources).
@@ -249,8 +235,13 @@ fn segments(text: &Text, toks: &[Tok]) -> Vec<Range<usize>> {
     };
     for s in text.sentences() {
         let mut a = s.tokens.start;
-        for i in s.tokens.start + 1..s.tokens.end {
-            if t[i].newline_before() {
+        for (i, tok) in t
+            .iter()
+            .enumerate()
+            .take(s.tokens.end)
+            .skip(s.tokens.start + 1)
+        {
+            if tok.newline_before() {
                 push(&mut out, a, i);
                 a = i;
             }
@@ -281,8 +272,7 @@ fn segments(text: &Text, toks: &[Tok]) -> Vec<Range<usize>> {
 /// "Clinton said to People on Monday."
 fn attribution_opens(text: &Text, toks: &[Tok], seg: Range<usize>) -> bool {
     let end = seg.end.min(seg.start + 10);
-    for k in seg.start..end {
-        let t = &toks[k];
+    for (k, t) in toks.iter().enumerate().take(end).skip(seg.start) {
         if t.quote != 0 {
             return false;
         }
@@ -343,8 +333,8 @@ fn map_entities(
         }
         if e.kind == EntityKind::Person && genders[ei].is_none() {
             let first = e.name.split_whitespace().find(|w| {
-                !lx.get(&w.to_lowercase())
-                    .is_some_and(|i| i.flags & super::lexicon::W_TITLE != 0)
+                lx.get(w.to_lowercase().as_bytes())
+                    .is_none_or(|i| i.flags & super::lexicon::W_TITLE == 0)
             });
             genders[ei] = first.and_then(|w| lx.first_name(w));
         }

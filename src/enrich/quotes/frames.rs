@@ -58,12 +58,6 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn content_span(&self) -> Option<Range<usize>> {
-        let s = self.content.iter().map(|r| r.start).min()?;
-        let e = self.content.iter().map(|r| r.end).max()?;
-        Some(s..e)
-    }
-
     /// Relays others: its nested frames become statements it passed on.
     fn relays(&self, doc: &Doc) -> bool {
         self.according
@@ -703,9 +697,9 @@ fn quote_bounded_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
         !doc.is_stop(k)
             && !matches!(doc.norm(k), ":" | ";")
             && t.pronoun.is_none_or(|_| end - start == 1)
-            && !(t.cue.is_some_and(|c| c.forms & (F_PAST | F_THIRD) != 0)
-                && !t.cap
-                && !doc.has(k, W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN))
+            && (t.cue.is_none_or(|c| c.forms & (F_PAST | F_THIRD) == 0)
+                || t.cap
+                || doc.has(k, W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN))
     });
     let t0 = &doc.toks[start];
     let np_start = t0.flags & (W_DET | W_TITLE | W_PERSON_NOUN | W_MEDIA) != 0
@@ -1089,7 +1083,7 @@ fn finish(
             source,
             inherit: Inherit::No,
             via,
-            content: vec![hi..doc.quotes[q].last],
+            content: std::iter::once(hi..doc.quotes[q].last).collect(),
             hedged,
             trailing: false,
             according: false,
@@ -1141,7 +1135,7 @@ fn finish(
         source,
         inherit: Inherit::No,
         via,
-        content: vec![start..hi],
+        content: std::iter::once(start..hi).collect(),
         hedged,
         trailing: false,
         according: false,

@@ -114,14 +114,15 @@ pub struct WordInfo {
     pub pronoun: Option<Pronoun>,
     /// From titles ("Mrs"), first names ("Hillary") and gendered nouns ("spokeswoman").
     pub gender: Option<Gender>,
+    /// A phrasal cue's verb form ("shot" in "shot back"): its particle and the cue.
+    pub phrasal: Option<(&'static str, Cue)>,
 }
 
 /// The lexicon: one lookup per token.
 #[derive(Debug)]
 pub struct Lexicon {
-    words: HashMap<Box<str>, WordInfo, BuildHasherDefault<FxHasher>>,
+    words: HashMap<Box<[u8]>, WordInfo, BuildHasherDefault<FxHasher>>,
     first_names: HashMap<Box<str>, Gender, BuildHasherDefault<FxHasher>>,
-    phrasal: HashMap<Box<str>, (&'static str, Cue), BuildHasherDefault<FxHasher>>,
 }
 
 /// A small multiplicative hasher for short keys.
@@ -151,14 +152,9 @@ impl Hasher for FxHasher {
 }
 
 impl Lexicon {
-    /// Looks up a lower-cased word form.
-    pub fn get(&self, lower: &str) -> Option<&WordInfo> {
+    /// Looks up a lower-cased word form (its UTF-8 bytes).
+    pub fn get(&self, lower: &[u8]) -> Option<&WordInfo> {
         self.words.get(lower)
-    }
-
-    /// A phrasal cue's verb form ("shot" in "shot back"): its particle and the cue.
-    pub fn phrasal(&self, lower: &str) -> Option<(&'static str, Cue)> {
-        self.phrasal.get(lower).copied()
     }
 
     /// The gender of a first name ("Hillary" → female), given in its usual capitalisation.
@@ -170,7 +166,6 @@ impl Lexicon {
         let mut lx = Lexicon {
             words: HashMap::default(),
             first_names: HashMap::default(),
-            phrasal: HashMap::default(),
         };
         for (forms, particle, lemma) in PHRASAL {
             for (k, f) in forms.split_whitespace().enumerate() {
@@ -180,7 +175,7 @@ impl Lexicon {
                     class: CueClass::Speech,
                     forms: form,
                 };
-                lx.phrasal.insert(f.into(), (particle, cue));
+                lx.entry(f).phrasal = Some((particle, cue));
             }
         }
         for (class, list) in CUES {
@@ -212,7 +207,7 @@ impl Lexicon {
     }
 
     fn entry(&mut self, w: &str) -> &mut WordInfo {
-        self.words.entry(w.into()).or_default()
+        self.words.entry(w.as_bytes().into()).or_default()
     }
 
     /// Adds a cue lemma with all its inflections. A spec is `lemma` (regular inflection),
@@ -314,8 +309,8 @@ fn ing_form(w: &str, double: bool) -> String {
     if double {
         let last = &w[w.len() - 1..];
         format!("{w}{last}ing")
-    } else if w.ends_with("ie") {
-        format!("{}ying", &w[..w.len() - 2])
+    } else if let Some(stem) = w.strip_suffix("ie") {
+        format!("{stem}ying")
     } else if w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") && !w.ends_with("oe") {
         format!("{}ing", &w[..w.len() - 1])
     } else {
@@ -573,7 +568,7 @@ mod tests {
     #[test]
     fn inflections_of_regular_and_irregular_cues() {
         let lx = Lexicon::build();
-        let lemma = |w: &str| lx.get(w).and_then(|i| i.cue).map(|c| c.lemma);
+        let lemma = |w: &str| lx.get(w.as_bytes()).and_then(|i| i.cue).map(|c| c.lemma);
         assert_eq!(lemma("said"), Some("say"));
         assert_eq!(lemma("says"), Some("say"));
         assert_eq!(lemma("saying"), Some("say"));
@@ -590,21 +585,21 @@ mod tests {
         assert_eq!(lemma("written"), Some("write"));
         assert_eq!(lemma("thought"), Some("think"));
         assert_eq!(lemma("table"), None);
-        let said = lx.get("said").and_then(|i| i.cue).map(|c| c.forms);
+        let said = lx.get(b"said").and_then(|i| i.cue).map(|c| c.forms);
         assert_eq!(said, Some(F_PAST | F_PART));
     }
 
     #[test]
     fn genders_from_titles_nouns_and_names() {
         let lx = Lexicon::build();
-        assert_eq!(lx.get("mrs").and_then(|i| i.gender), Some(Gender::Female));
+        assert_eq!(lx.get(b"mrs").and_then(|i| i.gender), Some(Gender::Female));
         assert_eq!(
-            lx.get("spokesman").and_then(|i| i.gender),
+            lx.get(b"spokesman").and_then(|i| i.gender),
             Some(Gender::Male)
         );
         assert_eq!(lx.first_name("Hillary"), Some(Gender::Female));
         assert_eq!(lx.first_name("Vladimir"), Some(Gender::Male));
         assert_eq!(lx.first_name("Putin"), None);
-        assert_eq!(lx.get("he").and_then(|i| i.pronoun), Some(Pronoun::He));
+        assert_eq!(lx.get(b"he").and_then(|i| i.pronoun), Some(Pronoun::He));
     }
 }

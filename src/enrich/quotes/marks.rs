@@ -243,7 +243,7 @@ pub fn pair(text: &Text) -> Vec<Quoted> {
                 out.push(Quoted {
                     first: i,
                     last: close + 1,
-                    pieces: vec![i + 1..close],
+                    pieces: std::iter::once(i + 1..close).collect(),
                     closed: true,
                     double: false,
                 });
@@ -263,15 +263,15 @@ pub fn pair(text: &Text) -> Vec<Quoted> {
 fn single_closer(text: &Text, from: usize) -> Option<usize> {
     let toks = text.tokens();
     let end = toks.len().min(from + 60);
-    for j in from..end {
-        if j > from && toks[j].newline_before() {
+    for (j, tok) in toks.iter().enumerate().take(end).skip(from) {
+        if j > from && tok.newline_before() {
             return None;
         }
         match mark_at(text, j) {
-            Some((Mark::SingleClose | Mark::SingleEither, 1)) if j > from => {
-                if right_flanking(text, j, 1) {
-                    return Some(j);
-                }
+            Some((Mark::SingleClose | Mark::SingleEither, 1))
+                if j > from && right_flanking(text, j, 1) =>
+            {
+                return Some(j);
             }
             Some((m, _)) if m.is_double() => return None,
             _ => {}

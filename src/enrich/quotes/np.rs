@@ -116,7 +116,7 @@ impl Doc<'_, '_> {
             return false;
         }
         let noun_like = t.flags & (W_PERSON_NOUN | W_MEDIA | W_REPORT_NOUN | W_TITLE) != 0;
-        if t.cue.is_some() && !noun_like && !(t.cap && !t.initial) {
+        if t.cue.is_some() && !noun_like && (!t.cap || t.initial) {
             // "Cruz's thinking", "the report": a noun after a determiner or possessive.
             let noun_use = i > 0
                 && (matches!(self.norm(i - 1), "'s" | "'") && !self.in_quote(i - 1)
@@ -207,12 +207,15 @@ impl Doc<'_, '_> {
                     continue;
                 }
             }
-            if (self.is(k, "and") || self.norm(k) == "&") && k + 1 < end && k > lo {
-                if self.toks[k - 1].cap && self.toks[k + 1].cap {
-                    start = k;
-                    i = k;
-                    continue;
-                }
+            if (self.is(k, "and") || self.norm(k) == "&")
+                && k + 1 < end
+                && k > lo
+                && self.toks[k - 1].cap
+                && self.toks[k + 1].cap
+            {
+                start = k;
+                i = k;
+                continue;
             }
             if t.cap && t.word && t.flags & W_DET != 0 && !t.initial {
                 start = k;
