@@ -540,6 +540,12 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         Some(np) if delimited(&np) => Some(np),
         other => quote_bounded_subject(doc, subj_end, seg.start)
             .or_else(|| relative_subject(doc, subj_end, seg.start))
+            .or_else(|| {
+                other
+                    .as_ref()
+                    .and_then(|np| postmodified(doc, np, seg.start))
+                    .filter(|np| delimited(np))
+            })
             .or(other),
     };
     // "A spokesman declined to comment but said ...": the subject of the first clause.
@@ -598,8 +604,20 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
 /// document is the source.
 fn issuer(doc: &Doc, np: Np, lo: usize) -> Np {
     let head = doc.norm(np.head).to_ascii_lowercase();
-    let document = matches!(
-        head.as_str(),
+    if !is_document(&head) || np.core.start <= lo + 1 || !verb_like(doc, np.core.start - 1) {
+        return np;
+    }
+    let (e, _) = doc.skip_left(np.core.start - 1, lo);
+    match doc.np_left(e, lo) {
+        Some(s) if !doc.in_quote(s.head) => s,
+        _ => np,
+    }
+}
+
+/// Nouns of documents and messages that speak for whoever issued them.
+fn is_document(head: &str) -> bool {
+    matches!(
+        head,
         "statement"
             | "piece"
             | "story"
@@ -636,15 +654,13 @@ fn issuer(doc: &Doc, np: Np, lo: usize) -> Np {
             | "interview"
             | "book"
             | "blog"
-    );
-    if !document || np.core.start <= lo + 1 || !verb_like(doc, np.core.start - 1) {
-        return np;
-    }
-    let (e, _) = doc.skip_left(np.core.start - 1, lo);
-    match doc.np_left(e, lo) {
-        Some(s) if !doc.in_quote(s.head) => s,
-        _ => np,
-    }
+            | "sign"
+            | "banner"
+            | "placard"
+            | "poster"
+            | "caption"
+            | "headline"
+    )
 }
 
 /// The subject at the start of a clause: after conjunctions, adverbs and an introductory
@@ -723,6 +739,42 @@ fn quote_bounded_subject(doc: &Doc, end: usize, lo: usize) -> Option<Np> {
         core: start..core_end,
         head: doc.head_of(start..core_end),
         appos: (core_end < end).then(|| core_end + 1..end),
+        rel: None,
+    })
+}
+
+/// "a spokesman for the campaign said", "officials familiar with the matter said", "another
+/// source speaking to Fox News said": the phrase before a prepositional (or participial)
+/// modifier is the speaker; "a statement by the ministry" keeps the ministry.
+fn postmodified(doc: &Doc, inner: &Np, lo: usize) -> Option<Np> {
+    let mut k = inner.core.start;
+    if k <= lo || !doc.has(k - 1, W_PREP) || doc.is(k - 1, "of") {
+        return None;
+    }
+    let prep = k - 1;
+    k = prep;
+    // An adjective or participle before the preposition: "familiar with", "speaking to".
+    if k > lo
+        && verb_like(doc, k - 1)
+        && !doc.toks[k - 1]
+            .cue
+            .is_some_and(|c| c.forms & (F_PAST | F_THIRD) != 0)
+    {
+        k -= 1;
+    }
+    let outer = doc.np_left(k, lo)?;
+    let head = doc.norm(outer.head).to_ascii_lowercase();
+    let document = is_document(&head);
+    if document && (doc.is(prep, "by") || doc.is(prep, "from")) {
+        return None;
+    }
+    if outer.core.len() == 1 && doc.toks[outer.head].pronoun.is_some() {
+        return None;
+    }
+    Some(Np {
+        core: outer.core.start..inner.core.end,
+        head: outer.head,
+        appos: inner.appos.clone(),
         rel: None,
     })
 }
