@@ -842,6 +842,27 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_of_a_messy_text_is_handled() {
+        // Cut anywhere: dangling marks, cues at the very end, half an attribution.
+        let body = "“A,” he said, “B.” ''C,''' said Mr. Smith of X, who — according to \
+                    reports — told them: \"D 'e' f.\n\n\"G\" said. According to, 'h' ‘i’ \
+                    Reuters quoted Putin as saying, \"so-called\" “” '' \" ” ’ “";
+        let mut ends: Vec<usize> = body.char_indices().map(|(i, _)| i).collect();
+        ends.push(body.len());
+        let mut total = 0;
+        for end in ends {
+            let prefix = &body[..end];
+            let text = analyse(prefix);
+            for q in find(&text, &[]) {
+                assert!(q.start <= q.end && q.end <= prefix.len());
+                assert!(!q.parts.is_empty());
+                total += 1;
+            }
+        }
+        assert!(total > 0);
+    }
+
+    #[test]
     fn serialized_quotes_match_the_schema() {
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../../schema/enriched-article.schema.json"))

@@ -136,12 +136,22 @@ impl<'t, 'a> Doc<'t, 'a> {
         self.toks.len()
     }
 
+    /// The text of token `i` ("" past the end).
     pub fn s(&self, i: usize) -> &'a str {
-        self.text.token_text(i)
+        if i < self.toks.len() {
+            self.text.token_text(i)
+        } else {
+            ""
+        }
     }
 
+    /// The normalised form of token `i` ("" past the end).
     pub fn norm(&self, i: usize) -> &str {
-        self.text.norm(i)
+        if i < self.toks.len() {
+            self.text.norm(i)
+        } else {
+            ""
+        }
     }
 
     pub fn is(&self, i: usize, w: &str) -> bool {

@@ -1542,39 +1542,3 @@ fn cut_content(doc: &Doc, f: &mut Frame, at: usize) {
     }
     f.content.retain(|r| !r.is_empty());
 }
-
-#[cfg(test)]
-mod debug_tests {
-    use super::*;
-    use crate::enrich::quotes::LEXICON;
-    use crate::enrich::text::analyse;
-
-    #[test]
-    fn debug_frames() {
-        let body = std::env::var("QDEBUG").unwrap_or_default();
-        let t = analyse(&body);
-        let doc = Doc::new(&t, &[], &LEXICON);
-        for s in &doc.segments {
-            eprintln!("SEG {:?}", doc.slice(s.clone()));
-        }
-        for q in &doc.quotes {
-            eprintln!("QUOTE {:?} {:?}", q, doc.slice(q.first..q.last));
-        }
-        for seg in &doc.segments {
-            for c in seg.clone() {
-                if let Some(f) = frame_at(&doc, seg.clone(), c, seg.start) {
-                    eprintln!(
-                        "FRAME {} {:?} src={:?} content={:?}",
-                        f.lemma,
-                        f.trailing,
-                        f.source.as_ref().map(|n| doc.slice(n.core.clone())),
-                        f.content
-                            .iter()
-                            .map(|r| doc.slice(r.clone()))
-                            .collect::<Vec<_>>()
-                    );
-                }
-            }
-        }
-    }
-}
