@@ -756,9 +756,9 @@ fn postmodified(doc: &Doc, inner: &Np, lo: usize) -> Option<Np> {
     // An adjective or participle before the preposition: "familiar with", "speaking to".
     if k > lo
         && verb_like(doc, k - 1)
-        && !doc.toks[k - 1]
+        && doc.toks[k - 1]
             .cue
-            .is_some_and(|c| c.forms & (F_PAST | F_THIRD) != 0)
+            .is_none_or(|c| c.forms & (F_PAST | F_THIRD) == 0)
     {
         k -= 1;
     }
