@@ -146,6 +146,8 @@ struct Assembler<'d, 't, 'a> {
     out: Vec<Quote>,
     /// The last statement with a speaker: its speaker, last token, and index in `out`.
     last: Option<(Who, usize, usize)>,
+    /// The same for the last statement that quoted its speaker (direct or partial).
+    last_quoted: Option<(Who, usize, usize)>,
 }
 
 impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
@@ -155,6 +157,7 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             resolver: Resolver::new(doc),
             out: Vec::new(),
             last: None,
+            last_quoted: None,
         }
     }
 
@@ -294,7 +297,11 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             confidence,
         );
         if let Some(w) = who {
-            self.last = Some((w, last_tok, self.out.len() - 1));
+            let entry = (w, last_tok, self.out.len() - 1);
+            if matches!(kind, QuoteKind::Direct | QuoteKind::Partial) {
+                self.last_quoted = Some(entry.clone());
+            }
+            self.last = Some(entry);
         }
     }
 
@@ -352,30 +359,30 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             self.last = Some((who, quote.last, self.out.len() - 1));
             return;
         }
-        // The speaker of the statement just before, if it is in this line or the one before.
-        let lines_between = self.last.as_ref().map(|(_, end, _)| {
-            (*end..quote.first)
+        // The speaker of the statement just before, if it is in this line or the one before;
+        // a statement that quoted its speaker beats a later reported one ("“...,” Trump
+        // assured Jones, after Jones assured Trump that ...").
+        let lines = |end: usize| {
+            (end..quote.first)
                 .filter(|&k| k < doc.n() && doc.line_start(k))
                 .count()
-        });
+        };
+        let anchor = match (&self.last_quoted, &self.last) {
+            (Some(q), _) if lines(q.1) <= 1 => Some(q.clone()),
+            (_, Some(l)) if lines(l.1) <= 1 => Some(l.clone()),
+            _ => None,
+        };
         // A quote with a cue of its own in its sentence is not a follow-on (its attribution
         // just was not understood).
         let bare = doc.segments.get(seg).is_none_or(|s| {
             !s.clone()
                 .any(|k| !doc.in_quote(k) && doc.toks[k].cue.is_some() && !doc.toks[k].cap)
         });
-        let follows = bare && matches!(lines_between, Some(n) if n <= 1);
-        if follows {
-            if let Some((who, _, idx)) = self.last.clone() {
-                let prev_quoted =
-                    matches!(self.out[idx].kind, QuoteKind::Direct | QuoteKind::Partial);
-                if MERGE_FOLLOW_ON && prev_quoted {
-                    self.extend(idx, &parts);
-                    if let Some(l) = self.last.as_mut() {
-                        l.1 = quote.last;
-                    }
-                    return;
-                }
+        if let (true, Some((who, _, idx))) = (bare, anchor) {
+            let prev_quoted = matches!(self.out[idx].kind, QuoteKind::Direct | QuoteKind::Partial);
+            if MERGE_FOLLOW_ON && prev_quoted {
+                self.extend(idx, &parts);
+            } else {
                 let speaker = Some(self.speaker(&who));
                 let confidence = if quote.closed { 0.6 } else { 0.4 };
                 self.push(
@@ -387,11 +394,16 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
                     false,
                     confidence,
                 );
-                if let Some(l) = self.last.as_mut() {
+            }
+            for l in [self.last.as_mut(), self.last_quoted.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                if l.2 == idx {
                     l.1 = quote.last;
                 }
-                return;
             }
+            return;
         }
         // "Clinton: “...”" (transcripts, lists): a name alone before a colon.
         if quote.first > seg_start + 1 && doc.norm(quote.first - 1) == ":" {
