@@ -4,14 +4,22 @@
 //! `find(text, entities)` runs after text analysis and the entity stage. It is a handful of
 //! linear passes over the tokens with one lexicon lookup per word:
 //! 1. [`marks`] pairs quotation marks into quoted spans (multi-paragraph, unbalanced, nested);
-//! 2. [`frames`] finds attribution frames (cue, source phrase, content) segment by segment;
-//! 3. [`speakers`] resolves each source to an entity, a pronoun's antecedent, or the phrase;
-//! 4. quoted spans no frame claims become follow-on quotes of the previous speaker, or
-//!    `NotSpeech` (terms, titles, scare quotes) with no speaker.
+//! 2. `frames` finds attribution frames (cue, source phrase, content) segment by segment:
+//!    trailing (`"...," he said`), leading (`X told Y that ...`, `X said: "..."`),
+//!    participles, `according to`, `X quoted Y as saying`; frames inside a relaying frame
+//!    ("..., foreign media reported", "According to reports, ...") get it as `via` or as a
+//!    hedge, other nested frames cut the content where their clause starts;
+//! 3. `speakers` resolves each source to an entity (the mention holding the phrase's head),
+//!    a pronoun's antecedent (last compatible person), or keeps the phrase;
+//! 4. quoted spans no frame claims follow the previous quoted statement when they are bare
+//!    and come right after it (same or next paragraph), take a speaker from a transcript
+//!    colon (`Clinton: "..."`) or a byline line under them (`— Maria Lopez, 34`), or are
+//!    `NotSpeech` (terms, titles, scare quotes) with no speaker when short or named.
 //!
 //! Offsets are UTF-8 bytes into the body. A statement split by its attribution
-//! (`"We will not," he said, "back down."`) is one quote with two `parts`; `start..end`
-//! covers all of its parts.
+//! (`"We will not," he said, "back down."`) or continued after it is one quote with several
+//! `parts`; `start..end` covers all of its parts. The content of reported speech follows the
+//! PolNeAR convention: it includes a leading "that".
 
 mod doc;
 mod frames;
@@ -137,7 +145,8 @@ impl<'t, 'a> SourceResolver<'t, 'a> {
     }
 }
 
-/// Adds floating quotes to the previous statement as parts instead of new statements.
+/// Follow-on quotes of a quoted statement become more of its parts (the PolNeAR
+/// convention: one attribution per speaker turn) rather than statements of their own.
 const MERGE_FOLLOW_ON: bool = true;
 
 struct Assembler<'d, 't, 'a> {
