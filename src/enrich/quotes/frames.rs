@@ -455,6 +455,8 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         }
     }
     // "smiled and said": a coordinated verb before the cue.
+    let coordinated =
+        subj_end > seg.start && (doc.is(subj_end - 1, "but") || doc.is(subj_end - 1, "and"));
     if subj_end > seg.start + 1 && doc.is(subj_end - 1, "and") && verb_like(doc, subj_end - 2) {
         let (e, h) = doc.skip_left(subj_end - 2, seg.start);
         subj_end = e;
@@ -549,8 +551,6 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             .or(other),
     };
     // "A spokesman declined to comment but said ...": the subject of the first clause.
-    let coordinated =
-        subj_end > seg.start && (doc.is(subj_end - 1, "but") || doc.is(subj_end - 1, "and"));
     let source = match source {
         None if coordinated => clause_subject(doc, seg.start, c),
         other => other,
@@ -1169,8 +1169,13 @@ fn finish(
     if !ok {
         return None;
     }
-    if sep && doc.norm(j) == "," && !opens_quote {
-        // "said, however, that": only a quote may follow a bare comma.
+    if sep
+        && doc.norm(j) == ","
+        && !opens_quote
+        && !(doc.has(start, W_SUBORD) && !doc.is(start, "as"))
+    {
+        // "said, however, that": only a quote (or "said, if elected, ...") may follow a
+        // bare comma.
         return None;
     }
     let mut quotes = Vec::new();
@@ -1258,7 +1263,9 @@ fn according(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame>
         _ => np.core.end,
     };
     let generic = is_generic_report(doc, &np);
-    let before_delim = c > seg.start && matches!(doc.norm(c - 1), "," | "-" | "--" | "(");
+    let before_delim = c > seg.start
+        && (matches!(doc.norm(c - 1), "," | "-" | "--" | "(")
+            || doc.quote_ending_at(c - 1).is_some());
     let at_start = c == seg.start
         || (c > seg.start && (doc.has(c - 1, W_CONJ) || doc.is_punct(c - 1)) && !before_delim)
         || (c > seg.start && c - seg.start <= 2 && !before_delim);

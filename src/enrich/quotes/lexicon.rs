@@ -347,7 +347,7 @@ const CUES: &[(CueClass, &str)] = &[
     (CueClass::Report, "report quote cite"),
     (
         CueClass::Call,
-        "call describe label brand characterize characterise dub term",
+        "call describe label brand characterize characterise dub term refer+",
     ),
     (
         CueClass::ThatOnly,

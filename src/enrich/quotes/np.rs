@@ -53,6 +53,11 @@ impl Np {
 
 const MAX_NP: usize = 10;
 
+/// Determiners that can be a whole subject.
+const STANDALONE: &[&str] = &[
+    "another", "some", "many", "one", "both", "all", "most", "several", "few", "each", "others",
+];
+
 impl Doc<'_, '_> {
     /// An adverb-like word between a subject and its verb ("also", "reportedly", "has").
     pub fn is_skippable(&self, i: usize) -> bool {
@@ -151,6 +156,20 @@ impl Doc<'_, '_> {
         }
         match self.norm(last) {
             "," => return self.np_left_appositive(last, lo),
+            "-" | "--" => {
+                // "Jason Sims — a teacher from Mount Pleasant — says"
+                let open = (lo..last)
+                    .rev()
+                    .take(20)
+                    .find(|&k| matches!(self.norm(k), "-" | "--"))?;
+                let core = self.np_left(open, lo)?;
+                return Some(Np {
+                    core: core.core,
+                    head: core.head,
+                    appos: Some(open + 1..last),
+                    rel: None,
+                });
+            }
             ")" => {
                 // "Sen. Bernie Sanders (I-Vt.)"
                 let open = (lo..last).rev().take(8).find(|&k| self.norm(k) == "(")?;
@@ -183,7 +202,12 @@ impl Doc<'_, '_> {
             }
             if self.np_word(k) {
                 if t.flags & W_DET != 0 && !t.cap {
-                    // A determiner starts the phrase ("that" is too ambiguous to take).
+                    // A determiner starts the phrase ("that" is too ambiguous to take); a few
+                    // stand alone ("yet another said", "some argue").
+                    if k + 1 == end && STANDALONE.iter().any(|w| self.is(k, w)) {
+                        start = k;
+                        break;
+                    }
                     if self.is(k, "that") || k + 1 == end {
                         break;
                     }
