@@ -1169,11 +1169,8 @@ fn finish(
     if !ok {
         return None;
     }
-    if sep
-        && doc.norm(j) == ","
-        && !opens_quote
-        && !(doc.has(start, W_SUBORD) && !doc.is(start, "as"))
-    {
+    let subordinate = doc.has(start, W_SUBORD) && !doc.is(start, "as");
+    if sep && doc.norm(j) == "," && !opens_quote && !subordinate {
         // "said, however, that": only a quote (or "said, if elected, ...") may follow a
         // bare comma.
         return None;
