@@ -761,6 +761,33 @@ mod tests {
     }
 
     #[test]
+    fn reporting_nouns_with_their_owner() {
+        let body = "Analysts doubted Vladimir Putin's claim that the talks had failed. Maria \
+                    Lopez spoke next; few heeded her warning that prices would rise.";
+        let qs = quotes(body, &[("Vladimir Putin", P), ("Maria Lopez", P)]);
+        let got: Vec<(&str, Option<&str>, Option<&str>)> = qs
+            .iter()
+            .map(|q| (q.text.as_str(), q.cue.as_deref(), speaker(q)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Vladimir Putin's claim", Some("doubt"), Some("Analysts")),
+                (
+                    "that the talks had failed",
+                    Some("claim"),
+                    Some("Vladimir Putin")
+                ),
+                (
+                    "that prices would rise",
+                    Some("warning"),
+                    Some("Maria Lopez")
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn according_to_and_noun_phrase_speakers() {
         let body = "According to a senior official, the talks failed. The deal is dead, \
                     according to sources. Maria Lopez's spokesman said the deal was fine.";

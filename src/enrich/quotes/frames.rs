@@ -19,7 +19,7 @@ use std::ops::Range;
 use super::doc::Doc;
 use super::lexicon::{
     CueClass, Pronoun, F_BASE, F_ING, F_PART, F_PAST, F_THIRD, W_ADV, W_AUX, W_CONJ, W_DET,
-    W_HEDGE, W_MEDIA, W_NAMING, W_NEG, W_NUMBER, W_PARTICLE, W_PERSON_NOUN, W_PREP, W_REL,
+    W_HEDGE, W_MEDIA, W_NAMING, W_NEG, W_NUMBER, W_PARTICLE, W_PERSON_NOUN, W_POSS, W_PREP, W_REL,
     W_REPORT_NOUN, W_SUBORD, W_TIME, W_TITLE,
 };
 use super::np::Np;
@@ -55,6 +55,8 @@ pub struct Frame {
     pub according: bool,
     /// Quoted spans the content includes (by index).
     pub quotes: Vec<usize>,
+    /// The cue is a reporting noun ("claim that").
+    pub noun: bool,
 }
 
 impl Frame {
@@ -304,6 +306,9 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
     }
     if doc.is(c, "according") && doc.is(c + 1, "to") && c + 2 < seg.end {
         return according(doc, seg, c, lo);
+    }
+    if doc.has(c, W_REPORT_NOUN) && doc.is(c + 1, "that") && !doc.toks[c].cap {
+        return reporting_noun(doc, seg, c);
     }
     if !doc.is_cue_token(c) {
         return None;
@@ -970,6 +975,7 @@ fn trailing(
         trailing: true,
         according: false,
         quotes,
+        noun: false,
     })
 }
 
@@ -1140,6 +1146,7 @@ fn finish(
             trailing: false,
             according: false,
             quotes: vec![q],
+            noun: false,
         });
     }
     if start >= hi || doc.is_stop(start) {
@@ -1194,6 +1201,7 @@ fn finish(
         trailing: false,
         according: false,
         quotes,
+        noun: false,
     })
 }
 
@@ -1248,6 +1256,74 @@ fn clause_start_like(doc: &Doc, k: usize) -> bool {
                 == 0
             && t.cue.is_none()
             && !doc.is(k, "to"))
+}
+
+/// "Putin's claim that ...", "his warning that ...": a reporting noun with its owner.
+fn reporting_noun(doc: &Doc, seg: Range<usize>, c: usize) -> Option<Frame> {
+    if c <= seg.start || c + 2 >= seg.end {
+        return None;
+    }
+    let source = if matches!(doc.norm(c - 1), "'s" | "'") && !doc.in_quote(c - 1) {
+        doc.np_left(c - 1, seg.start)?
+    } else if doc.has(c - 1, W_POSS) && !doc.is(c - 1, "its") {
+        Np::single(c - 1)
+    } else {
+        return None;
+    };
+    let noun = doc.norm(c).to_ascii_lowercase();
+    let lemma = noun_lemma(&noun)?;
+    let mut quotes = Vec::new();
+    for k in c + 1..seg.end {
+        if let Some(q) = doc.quote_starting_at(k) {
+            quotes.push(q);
+        }
+    }
+    Some(Frame {
+        cue: c,
+        lemma,
+        class: Some(CueClass::Speech),
+        clause: source.full().start..c + 1,
+        source: Some(source),
+        inherit: Inherit::No,
+        via: None,
+        content: std::iter::once(c + 1..seg.end).collect(),
+        hedged: false,
+        trailing: false,
+        according: false,
+        quotes,
+        noun: true,
+    })
+}
+
+/// The lemma of a reporting noun ("claims" → "claim").
+fn noun_lemma(noun: &str) -> Option<&'static str> {
+    const NOUNS: &[&str] = &[
+        "claim",
+        "assertion",
+        "warning",
+        "insistence",
+        "suggestion",
+        "argument",
+        "allegation",
+        "accusation",
+        "promise",
+        "pledge",
+        "belief",
+        "view",
+        "remark",
+        "comment",
+        "statement",
+        "announcement",
+        "admission",
+        "assurance",
+        "prediction",
+        "denial",
+        "fear",
+        "hope",
+        "message",
+    ];
+    let singular = noun.strip_suffix('s').unwrap_or(noun);
+    NOUNS.iter().copied().find(|n| *n == noun || *n == singular)
 }
 
 /// "according to NP, CONTENT" / "CONTENT, according to NP" / "A, according to NP, B".
@@ -1318,6 +1394,7 @@ fn according(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame>
         trailing: !at_start,
         according: true,
         quotes,
+        noun: false,
     })
 }
 
@@ -1410,7 +1487,12 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
             if a == b || drop[b] || !inside(&frames[a], &frames[b]) {
                 continue;
             }
-            if !frames[b].trailing
+            if frames[b].noun {
+                // "Analysts doubted Putin's claim that ...": both stand; the claim's owner
+                // ends the doubt's content.
+                let at = frames[b].cue + 1;
+                cut_content(doc, &mut frames[a], at);
+            } else if !frames[b].trailing
                 && frames[b].inherit == Inherit::No
                 && at_content_start(doc, &frames[a], frames[b].clause.start)
             {

@@ -47,7 +47,14 @@ impl Resolver {
         let (start, end) = doc.bytes(np.naming());
         let head = &doc.toks[np.head];
         if np.core.len() == 1 {
-            if let Some(p) = head.pronoun {
+            // Possessive determiners stand for their pronouns ("his claim that").
+            let possessive = match doc.norm(np.head).to_ascii_lowercase().as_str() {
+                "his" => Some(Pronoun::He),
+                "her" => Some(Pronoun::She),
+                "their" => Some(Pronoun::They),
+                _ => None,
+            };
+            if let Some(p) = head.pronoun.or(possessive) {
                 return self.pronoun(doc, np.head, p);
             }
         }
