@@ -429,6 +429,29 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
                 }
             }
         }
+        // "Maria Lopez, 34, Phoenix:" on its own line above the quote.
+        if quote.first > 0 && quote.first == seg_start && doc.norm(quote.first - 1) == ":" {
+            let colon = quote.first - 1;
+            let line = (colon.saturating_sub(16)..=colon)
+                .rev()
+                .find(|&k| k == 0 || doc.line_start(k));
+            if let Some(from) = line {
+                let np = doc.np_right(from, colon);
+                let named = np.as_ref().is_some_and(|np| {
+                    let end = np.core.end;
+                    (doc.toks[np.head].cap || doc.entity_at(np.head).is_some())
+                        && (end == colon || doc.norm(end) == ",")
+                        && !(from..colon).any(|k| doc.is_cue_token_pub(k))
+                });
+                if let (true, Some(np)) = (named, np) {
+                    let who = self.resolver.resolve(doc, &np);
+                    let speaker = Some(self.speaker(&who));
+                    self.push(QuoteKind::Direct, &parts, speaker, None, None, false, 0.6);
+                    self.last = Some((who, quote.last, self.out.len() - 1));
+                    return;
+                }
+            }
+        }
         let confidence = if quote.closed { 0.35 } else { 0.2 };
         self.push(
             QuoteKind::Direct,
@@ -756,6 +779,26 @@ mod tests {
                     Some("John Smith"),
                     QuoteKind::Indirect
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn transcripts_and_lists_name_their_speakers() {
+        let body = "Maria Lopez, 34, Phoenix:\n\n“I want better schools.”\n\n“Jobs come \
+                    first.”\n\n— John Smith, 51, Tucson\n\nClinton: “We will win.”";
+        let qs = quotes(
+            body,
+            &[("Maria Lopez", P), ("John Smith", P), ("Clinton", P)],
+        );
+        let got: Vec<(&str, Option<&str>)> =
+            qs.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("I want better schools.", Some("Maria Lopez")),
+                ("Jobs come first.", Some("John Smith")),
+                ("We will win.", Some("Clinton")),
             ]
         );
     }
