@@ -153,19 +153,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             unlabeled,
             epochs,
         }) => {
-            let mut options = news_enricher::train::TrainOptions::default();
+            let mut options = if unlabeled.is_empty() {
+                news_enricher::train::TrainOptions::standard(std::path::Path::new("../shared"))
+            } else {
+                news_enricher::train::TrainOptions {
+                    unlabeled,
+                    ..Default::default()
+                }
+            };
             if let Some(epochs) = epochs {
                 options.epochs = epochs;
             }
-            options.unlabeled = if unlabeled.is_empty() {
-                DEFAULT_UNLABELED
-                    .iter()
-                    .map(PathBuf::from)
-                    .filter(|p| p.exists())
-                    .collect()
-            } else {
-                unlabeled
-            };
             let report = news_enricher::train::train_ner(&conll, &out, &options)
                 .with_context(|| format!("training on {}", conll.display()))?;
             println!(
@@ -263,12 +261,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
 }
-
-/// Unlabelled text that `train ner` uses when none is named, relative to the project.
-const DEFAULT_UNLABELED: [&str; 2] = [
-    "../shared/corpus/bbc",
-    "../shared/train/ud_english_ewt/en_ewt-ud-train.conllu",
-];
 
 fn unreachable_schema() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)

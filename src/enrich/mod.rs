@@ -156,7 +156,7 @@ impl Enricher {
         let date = article.published.map(|p| p.date);
         let entities = entities::find(&text, &spans, &self.lexicon, date);
         lap(&mut times.entities);
-        let quotes = quotes::find(article);
+        let quotes = quotes::find(&text, &entities);
         lap(&mut times.quotes);
         let events = events::find(article);
         lap(&mut times.events);
