@@ -88,6 +88,15 @@ enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Quote content precision/recall/F1 (token overlap and exact) and speaker accuracy on
+    /// PolNeAR (`DIR` holds `text/*.txt` and `attributions/*.ann`), for all attributions
+    /// and for direct quotes.
+    Quotes {
+        #[arg(long)]
+        polnear: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +203,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!(
                         "  {kind:<5} precision {:.4}  recall {:.4}  F1 {:.4}",
                         s.precision, s.recall, s.f1
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(EvalCommand::Quotes { polnear, json }) => {
+            let enricher = Enricher::new().context("loading the enrichment models")?;
+            let scores = news_enricher::eval::polnear::eval_quotes(&enricher, &polnear)
+                .with_context(|| format!("scoring {}", polnear.display()))?;
+            if json {
+                println!("{}", serde_json::to_string(&scores)?);
+            } else {
+                for (name, level) in [("all", &scores.all), ("direct", &scores.direct)] {
+                    println!(
+                        "{name:<6} precision {:.4}  recall {:.4}  F1 {:.4}  exact F1 {:.4}  speaker accuracy {:.4}",
+                        level.precision, level.recall, level.f1, level.exact_f1, level.speaker_accuracy
                     );
                 }
             }

@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::article::{Article, IdSource};
+use crate::enrich::text::analyse;
+use crate::enrich::Enricher;
+
 use crate::enrich::entities::Entity;
 use crate::enrich::quotes::{Quote, QuoteKind, SourceResolver};
 use crate::enrich::text::{Text, TokenKind};
@@ -255,6 +259,28 @@ impl Counts {
 pub struct PolnearScores {
     pub all: Level,
     pub direct: Level,
+}
+
+/// Scores the full enrichment (entities, then quotes) on every document of a PolNeAR split.
+pub fn eval_quotes(enricher: &Enricher, dir: &Path) -> Result<PolnearScores, PolnearError> {
+    let docs = read_split(dir)?;
+    let mut scorer = Scorer::new();
+    for doc in &docs {
+        let article = Article {
+            id: doc.name.clone(),
+            id_source: IdSource::Json,
+            url: None,
+            source: None,
+            title: None,
+            published: None,
+            declared_language: None,
+            body: doc.text.clone(),
+        };
+        let enrichment = enricher.enrich(&article);
+        let text = analyse(&doc.text);
+        scorer.add(&text, &doc.gold, &enrichment.quotes, &enrichment.entities);
+    }
+    Ok(scorer.scores())
 }
 
 /// Accumulates scores over documents.
