@@ -321,6 +321,12 @@ fn sigterm_drains_in_flight_work_and_commits_it() {
         worker.log_text()
     );
     let before = topic_size(&brokers, &topics.output);
+    let peak_rss = std::fs::read_to_string(format!("/proc/{}/status", worker.child.id()))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .unwrap_or("VmHWM: unknown")
+        .to_string();
     let signalled = Instant::now();
     worker.terminate();
     let status = loop {
@@ -365,7 +371,7 @@ fn sigterm_drains_in_flight_work_and_commits_it() {
         );
     }
     eprintln!(
-        "sigterm: produced {count}, {before} published when signalled, {} published at exit, committed {committed:?}, exited {status} after {:?} (deadline 10 s); last progress line: {in_flight_at_stop}",
+        "sigterm: produced {count}, {before} published when signalled, {} published at exit, committed {committed:?}, exited {status} after {:?} (deadline 10 s); worker {peak_rss} before the signal; last progress line: {in_flight_at_stop}",
         output.len(),
         exit_after
     );
