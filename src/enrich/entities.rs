@@ -178,8 +178,11 @@ fn mentions(
                 used[i] = true;
             }
         }
-        let referent = referent
-            .unwrap_or_else(|| Referent::Unknown(span.kind, name_key(text, tokens.clone())));
+        let referent = match referent {
+            Some(referent) => referent,
+            None if tokens.len() == 1 && is_sentence_adverb(text.norm(tokens.start)) => continue,
+            None => Referent::Unknown(span.kind, name_key(text, tokens.clone())),
+        };
         out.push(RawMention { tokens, referent });
     }
     for (phrase, used) in phrases.into_iter().zip(used) {
@@ -233,6 +236,42 @@ fn trim_span(
         }
     }
     tokens
+}
+
+/// Sentence adverbs and connectives that open sentences capitalised and are never names
+/// on their own ("Furthermore, ...").
+fn is_sentence_adverb(word: &str) -> bool {
+    const WORDS: [&str; 28] = [
+        "However",
+        "Furthermore",
+        "Moreover",
+        "Meanwhile",
+        "Nevertheless",
+        "Nonetheless",
+        "Therefore",
+        "Thus",
+        "Indeed",
+        "Instead",
+        "Also",
+        "Still",
+        "Yet",
+        "Besides",
+        "Hence",
+        "Otherwise",
+        "Likewise",
+        "Similarly",
+        "Additionally",
+        "Consequently",
+        "Accordingly",
+        "Earlier",
+        "Later",
+        "Today",
+        "Yesterday",
+        "Overall",
+        "Separately",
+        "Elsewhere",
+    ];
+    WORDS.contains(&word)
 }
 
 /// Whether the tagger's type and the lexicon's agree well enough to trust the lexicon.
@@ -603,6 +642,20 @@ mod tests {
         assert_eq!(person.mention_count, 2, "{found:#?}");
         assert_eq!(person.country, None);
         assert_eq!(person.sector, None);
+    }
+
+    #[test]
+    fn sentence_adverbs_are_not_entities() {
+        let found = entities(
+            "Furthermore, the talks in Geneva went on. Meanwhile, Oslo waited.",
+            None,
+        );
+        assert!(
+            found
+                .iter()
+                .all(|e| e.name != "Furthermore" && e.name != "Meanwhile"),
+            "{found:#?}"
+        );
     }
 
     #[test]
