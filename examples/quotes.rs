@@ -14,7 +14,7 @@ use news_enricher::enrich::entities::Entity;
 use news_enricher::enrich::ner::Recognizer;
 use news_enricher::enrich::quotes::{self, Quote};
 use news_enricher::enrich::text::{analyse, Text};
-use news_enricher::eval::polnear::{read_split, Outcome, Scorer};
+use news_enricher::eval::quotes::{read_split, Outcome, Scorer};
 use news_enricher::eval::standin;
 
 fn entities(rec: &Recognizer, text: &Text) -> Vec<Entity> {

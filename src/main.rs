@@ -190,7 +190,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(EvalCommand::Ner { conll, json }) => {
             let recognizer = news_enricher::enrich::ner::Recognizer::load_embedded()
                 .context("loading the NER model")?;
-            let scores = news_enricher::eval::conll::eval_ner(&recognizer, &conll)
+            let scores = news_enricher::eval::ner::eval_ner(&recognizer, &conll)
                 .with_context(|| format!("scoring {}", conll.display()))?;
             if json {
                 println!("{}", serde_json::to_string(&scores)?);
@@ -210,7 +210,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval(EvalCommand::Quotes { polnear, json }) => {
             let enricher = Enricher::new().context("loading the enrichment models")?;
-            let scores = news_enricher::eval::polnear::eval_quotes(&enricher, &polnear)
+            let scores = news_enricher::eval::quotes::eval_quotes(&enricher, &polnear)
                 .with_context(|| format!("scoring {}", polnear.display()))?;
             if json {
                 println!("{}", serde_json::to_string(&scores)?);

@@ -1,7 +1,11 @@
-//! Evaluation against public data sets: readers and scorers, one module per data set.
+//! Evaluation against public data sets: one module per stage scored.
+//!
+//! - [`ner`]: CoNLL-2003 files (reader, shared with training) and exact-span NER scores.
+//! - [`quotes`]: PolNeAR files and quote content / speaker scores.
+//! - [`standin`]: simple entities for quote unit tests and error analysis.
 
-pub mod conll;
-pub mod polnear;
+pub mod ner;
+pub mod quotes;
 pub mod standin;
 
-pub use conll::{eval_ner, NerScores, Prf};
+pub use ner::{eval_ner, NerScores, Prf};

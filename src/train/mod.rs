@@ -18,7 +18,7 @@ use crate::enrich::ner::{
 };
 use crate::enrich::tagger::{Features, ModelError, Rng, Trainer};
 use crate::enrich::text::analyse;
-use crate::eval::conll::{self, ConllError, Tag};
+use crate::eval::ner::{self as conll, ConllError, Tag};
 
 /// Training settings.
 #[derive(Debug, Clone)]
