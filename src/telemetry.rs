@@ -32,20 +32,15 @@ pub fn init(settings: &LogSettings) {
     };
 }
 
-/// Routes panics through tracing as one structured error line, then on to the default hook's
-/// output being suppressed: a caught panic in one article must not look like a crash.
+/// Routes panics through tracing as one structured error line instead of the default hook's
+/// stderr text, so that a caught panic in one article is logged like any other event.
 pub fn log_panics() {
     std::panic::set_hook(Box::new(|info| {
         let location = info
             .location()
             .map(|l| format!("{}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let message = crate::process::panic_message(info.payload());
         let thread = std::thread::current()
             .name()
             .unwrap_or("unnamed")

@@ -1377,13 +1377,7 @@ impl Recognizer {
     /// Loads a model written by [`Recognizer::to_bytes`], with the given lexicons.
     pub fn from_bytes(bytes: &[u8], gazetteer: Gazetteer) -> Result<Recognizer, ModelError> {
         let mut r = Reader(bytes);
-        if r.take(4)? != MAGIC {
-            return Err(ModelError::BadMagic);
-        }
-        let version = r.u16()?;
-        if version != VERSION {
-            return Err(ModelError::UnsupportedVersion(version));
-        }
+        r.header(MAGIC, VERSION)?;
         let lexicon_fingerprint = r.u64()?;
         let n = r.u32()? as usize;
         let mut priors = HashKeyMap::default();

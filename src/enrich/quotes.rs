@@ -352,11 +352,7 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             }
             return;
         }
-        let parts: Vec<Range<usize>> = quote
-            .pieces
-            .iter()
-            .filter_map(|r| self.trim(r.clone(), true))
-            .collect();
+        let parts = self.trimmed_parts(quote);
         if parts.is_empty() {
             return;
         }
@@ -526,13 +522,18 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
         words > 0 && words <= 10 && first_cap && caps + small == words
     }
 
-    fn push_not_speech(&mut self, q: usize) {
-        let quote = &self.doc.quotes[q];
-        let parts: Vec<Range<usize>> = quote
+    /// A quoted span's pieces with white space and stray punctuation trimmed; empty ones dropped.
+    fn trimmed_parts(&self, quote: &marks::Quoted) -> Vec<Range<usize>> {
+        quote
             .pieces
             .iter()
             .filter_map(|r| self.trim(r.clone(), true))
-            .collect();
+            .collect()
+    }
+
+    fn push_not_speech(&mut self, q: usize) {
+        let quote = &self.doc.quotes[q];
+        let parts = self.trimmed_parts(quote);
         if parts.is_empty() {
             return;
         }

@@ -733,13 +733,7 @@ impl Tagger {
     /// Loads a model written by [`Tagger::to_bytes`]; returns it and the bytes after it.
     pub fn from_bytes(bytes: &[u8]) -> Result<(Tagger, &[u8]), ModelError> {
         let mut r = Reader(bytes);
-        if r.take(4)? != MAGIC {
-            return Err(ModelError::BadMagic);
-        }
-        let version = r.u16()?;
-        if version != VERSION {
-            return Err(ModelError::UnsupportedVersion(version));
-        }
+        r.header(MAGIC, VERSION)?;
         let n_labels = r.u16()? as usize;
         if n_labels == 0 {
             return Err(ModelError::Corrupt("no labels"));
@@ -790,6 +784,17 @@ impl Tagger {
 pub struct Reader<'a>(pub &'a [u8]);
 
 impl<'a> Reader<'a> {
+    /// Reads and checks a format's magic bytes and version.
+    pub fn header(&mut self, magic: &[u8; 4], version: u16) -> Result<(), ModelError> {
+        if self.take(4)? != magic {
+            return Err(ModelError::BadMagic);
+        }
+        match self.u16()? {
+            v if v == version => Ok(()),
+            v => Err(ModelError::UnsupportedVersion(v)),
+        }
+    }
+
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
         if self.0.len() < n {
             return Err(ModelError::Truncated);
@@ -1095,11 +1100,12 @@ mod tests {
         )
     }
 
-    fn train_toy() -> Tagger {
-        let mut rng = Rng::new(42);
-        let corpus = toy_corpus(&mut rng, 300);
+    /// A trainer that has seen `sentences` toy sentences drawn with `seed`, `epochs` times.
+    fn toy_trainer(seed: u64, sentences: usize, epochs: usize) -> Trainer {
+        let mut rng = Rng::new(seed);
+        let corpus = toy_corpus(&mut rng, sentences);
         let mut t = Trainer::new(labels(), 1);
-        for _ in 0..5 {
+        for _ in 0..epochs {
             for s in &corpus {
                 let gold: Vec<u16> = toy_gold(s)
                     .iter()
@@ -1108,7 +1114,11 @@ mod tests {
                 t.train_sequence(&toy_features(s), &gold);
             }
         }
-        t.finish(0.0)
+        t
+    }
+
+    fn train_toy() -> Tagger {
+        toy_trainer(42, 300, 5).finish(0.0)
     }
 
     #[test]
@@ -1130,21 +1140,7 @@ mod tests {
 
     #[test]
     fn an_ensemble_of_shuffles_is_one_model_that_still_learns() {
-        let train = |seed: u64| {
-            let mut rng = Rng::new(seed);
-            let corpus = toy_corpus(&mut rng, 200);
-            let mut t = Trainer::new(labels(), 1);
-            for _ in 0..4 {
-                for s in &corpus {
-                    let gold: Vec<u16> = toy_gold(s)
-                        .iter()
-                        .map(|l| t.labels().index(l).unwrap_or(0))
-                        .collect();
-                    t.train_sequence(&toy_features(s), &gold);
-                }
-            }
-            t
-        };
+        let train = |seed: u64| toy_trainer(seed, 200, 4);
         let single = train(1).finish(0.0);
         let alone = Trainer::finish_ensemble(train(1), Vec::new(), 0.0);
         assert_eq!(single.to_bytes(), alone.to_bytes());
