@@ -5,7 +5,6 @@
 //! stage, on one thread, over a folder of `.txt` articles.
 
 use std::fmt;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -162,7 +161,7 @@ pub async fn pipeline(
     let mut first: Option<Instant> = None;
     let mut last_progress = (0, Instant::now());
     loop {
-        let published = stats.published.load(Ordering::Relaxed);
+        let published = stats.snapshot().published;
         if published > 0 && first.is_none() {
             first = Some(Instant::now());
         }
@@ -188,7 +187,7 @@ pub async fn pipeline(
         Ok(Err(err)) => return Err(BenchError::Pipeline(err)),
         Err(_) => {
             return Err(BenchError::Stalled {
-                published: stats.published.load(Ordering::Relaxed),
+                published: stats.snapshot().published,
                 expected: articles,
             })
         }
