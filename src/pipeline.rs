@@ -28,7 +28,7 @@ use crate::enrich::Enrichment;
 use crate::kafka::{self, WorkerContext};
 use crate::process::{self, Options, Outcome};
 use crate::stats::Stats;
-use crate::trace_context::TraceContext;
+use crate::trace_context::{self, TraceContext};
 
 /// The worker cannot go on: it stops, and offsets not yet stored are redelivered.
 #[derive(Debug)]
@@ -324,7 +324,7 @@ async fn handle(
         span_id = tracing::field::Empty,
     );
     // This worker's hop of the input's trace, if the input carries one.
-    let trace = TraceContext::from_headers(message.headers()).map(|parent| parent.child());
+    let trace = trace_context::hop(TraceContext::from_headers(message.headers()), &span);
     if let Some(trace) = &trace {
         span.record("trace_id", trace.trace_id_hex());
         span.record("span_id", trace.span_id_hex());

@@ -265,8 +265,8 @@ impl Stats {
 
     /// A message left the pipeline (or was abandoned), `taken` when it was consumed.
     pub fn message_finished(&self, taken: Instant) {
-        self.in_flight.dec();
         self.article_seconds.observe(taken.elapsed().as_secs_f64());
+        self.in_flight.dec();
     }
 
     /// An output record was acknowledged.

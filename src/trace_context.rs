@@ -111,6 +111,53 @@ impl TraceContext {
     }
 }
 
+/// This worker's hop of `parent` (the input's context, if any), tied to `span`: with the
+/// `otel` feature and export on, the exported span (a child of `parent`) and its id;
+/// otherwise `parent` with a fresh span id, or nothing when the input had no context.
+pub fn hop(parent: Option<TraceContext>, span: &tracing::Span) -> Option<TraceContext> {
+    #[cfg(feature = "otel")]
+    if let Some(hop) = otel::hop(parent.as_ref(), span) {
+        return Some(hop);
+    }
+    let _ = span;
+    parent.map(|parent| parent.child())
+}
+
+#[cfg(feature = "otel")]
+mod otel {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    use super::TraceContext;
+
+    /// `None` when no OpenTelemetry layer records `span` (export off).
+    pub(super) fn hop(parent: Option<&TraceContext>, span: &tracing::Span) -> Option<TraceContext> {
+        if let Some(parent) = parent {
+            let remote = SpanContext::new(
+                TraceId::from_bytes(parent.trace_id),
+                SpanId::from_bytes(parent.span_id),
+                TraceFlags::new(parent.flags),
+                true,
+                TraceState::default(),
+            );
+            let cx = opentelemetry::Context::new().with_remote_span_context(remote);
+            if span.set_parent(cx).is_err() {
+                return None;
+            }
+        }
+        let context = span.context();
+        let own = context.span().span_context().clone();
+        own.is_valid().then(|| TraceContext {
+            trace_id: own.trace_id().to_bytes(),
+            span_id: own.span_id().to_bytes(),
+            flags: own.trace_flags().to_u8(),
+            state: parent.and_then(|p| p.state.clone()),
+        })
+    }
+}
+
 /// A random, non-zero span id (process-random keys mixed with a counter and the clock).
 fn new_span_id() -> [u8; 8] {
     static COUNTER: AtomicU64 = AtomicU64::new(1);
