@@ -16,15 +16,11 @@ use news_enricher::stats::Stats;
 use news_enricher::trace_context::TraceContext;
 
 use crate::support::{
-    article_text, drain, headers, http_get, metric, metric_sum, produce, produce_with_headers,
-    require_broker, temp_dir, wait_until, Input, Topics, Worker,
+    article_text, bytes, drain, headers, http_get, metric, metric_sum, produce,
+    produce_with_headers, require_broker, temp_dir, wait_until, Input, Topics, Worker,
 };
 
 const TRACE_PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-
-fn bytes(s: &str) -> Option<Vec<u8>> {
-    Some(s.as_bytes().to_vec())
-}
 
 #[test]
 fn metrics_count_what_was_sent_and_dead_lettered_and_traces_continue() {
