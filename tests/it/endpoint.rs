@@ -209,6 +209,32 @@ fn metrics_count_what_was_sent_and_dead_lettered_and_traces_continue() {
     );
 }
 
+/// No broker needed: the endpoint answers while the cluster cannot be reached.
+#[test]
+fn the_endpoint_serves_before_the_broker_is_reachable() {
+    let topics = Topics {
+        input: "in".into(),
+        output: "out".into(),
+        dead_letter: "dlq".into(),
+        group: "unreachable".into(),
+    };
+    // Nothing listens on port 9 (discard) of loopback.
+    let env = topics.worker_env("127.0.0.1:9");
+    let dir = temp_dir("unreachable");
+    let worker = Worker::start(&env, &dir.join("worker.log"));
+    let address = worker.http_address();
+    assert_eq!(http_get(address, "/livez"), (200, "live\n".to_string()));
+    assert_eq!(
+        http_get(address, "/readyz"),
+        (503, "not ready: no partitions assigned\n".to_string())
+    );
+    let (status, text) = http_get(address, "/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(metric(&text, "news_enricher_producer_connected"), Some(0.0));
+    assert_eq!(http_get(address, "/other").0, 404);
+    worker.terminate();
+}
+
 /// In-process worker whose enrichment holds one article until released, so the drain
 /// cannot finish while `/readyz` is read.
 #[test]
