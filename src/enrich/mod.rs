@@ -14,6 +14,7 @@ pub mod gazetteer;
 pub mod language;
 pub mod lexicon;
 pub mod ner;
+pub mod petrarch;
 pub mod quotes;
 pub mod tagger;
 pub mod text;

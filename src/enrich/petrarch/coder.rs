@@ -1,0 +1,761 @@
+//! Codes one sentence with PETRARCH dictionaries: actor and agent phrases become coded
+//! noun phrases (with compounds and "agent of actor"), dictionary verbs are found and their
+//! patterns matched TABARI-style (`_` = next word, space = any words between, `$` source,
+//! `+` target, `%` compound, `^` any phrase, `&` synset), and each verb with a source and
+//! a target gives (source, target, code) events.
+//!
+//! The clause analysis is shallow and rule-based (no parse tree): the subject is the nearest
+//! coded noun phrase before the verb within its clause, the object the first one after it;
+//! passives with "by", coordinated verbs ("condemned ... and promised") and noun uses of
+//! verb words ("an attack") are recognised.
+
+use std::collections::HashSet;
+
+use super::dictionaries::{Agent, Code, Dictionaries, Elem, ElemKind, Form, Pattern};
+use super::words::{words, Word};
+
+/// One coded event. `trigger` is the verb's byte span in the text given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Coded {
+    pub source: String,
+    pub target: String,
+    pub code: String,
+    pub trigger: (usize, usize),
+}
+
+const DETERMINERS: &[&str] = &[
+    "A", "AN", "THE", "ITS", "THEIR", "HIS", "HER", "OUR", "YOUR", "MY", "THIS", "THESE",
+    "THOSE", "'S", "OF", "EACH", "EVERY", "ANY", "SOME",
+];
+
+/// Words that end a noun phrase (they never sit inside one).
+const STOP: &[&str] = &[
+    "IN", "ON", "AT", "BY", "FOR", "FROM", "TO", "WITH", "OF", "INTO", "OVER", "AGAINST",
+    "ABOUT", "AFTER", "BEFORE", "DURING", "BETWEEN", "TOWARD", "TOWARDS", "NEAR", "UNDER",
+    "AND", "OR", "NOR", "BUT", "THAT", "WHICH", "WHO", "WHOM", "WHOSE", "WHERE", "WHEN",
+    "WHILE", "IS", "ARE", "WAS", "WERE", "BE", "BEEN", "BEING", "HAS", "HAVE", "HAD", "WILL",
+    "WOULD", "SHALL", "SHOULD", "CAN", "COULD", "MAY", "MIGHT", "MUST", "DO", "DOES", "DID",
+    "NOT", "N'T", "IT", "HE", "SHE", "THEY", "WE", "I", "YOU", "ITS", "HIS", "HER", "THEIR",
+    "SAID", "SAYS", "SAY", "TODAY", "YESTERDAY", "NOW", "ALSO", "AS", "THAN", "IF", "SO",
+];
+
+/// Words that open a subordinate clause: subject and object searches do not cross them.
+const CLAUSE: &[&str] = &[
+    "AFTER", "BEFORE", "WHEN", "WHILE", "BECAUSE", "ALTHOUGH", "THOUGH", "SINCE", "UNTIL",
+    "UNLESS", "WHEREAS", "WHICH", "WHO", "WHOM", "WHOSE", "WHERE",
+];
+
+const BE: &[&str] = &["IS", "ARE", "WAS", "WERE", "BE", "BEEN", "BEING", "AM"];
+
+const AUX: &[&str] = &[
+    "WILL", "WOULD", "SHALL", "SHOULD", "CAN", "COULD", "MAY", "MIGHT", "MUST", "HAS", "HAVE",
+    "HAD", "DO", "DOES", "DID", "NOT", "N'T", "ALSO", "THEN", "LATER", "AGAIN",
+];
+
+/// A coded noun phrase (or a compound of them): the codes of its actors.
+#[derive(Debug, Clone)]
+struct Group {
+    start: usize,
+    end: usize,
+    codes: Vec<String>,
+}
+
+/// A noun phrase with at most one actor and any number of agents.
+#[derive(Debug, Clone, Default)]
+struct Unit {
+    start: usize,
+    end: usize,
+    base: Option<Vec<String>>,
+    prefix: Vec<String>,
+    suffix: Vec<String>,
+}
+
+impl Unit {
+    fn add_agent(&mut self, a: &Agent) {
+        let list = if a.prefix {
+            &mut self.prefix
+        } else {
+            &mut self.suffix
+        };
+        if !list.contains(&a.code) {
+            list.push(a.code.clone());
+        }
+    }
+
+    fn codes_with(&self, agents: Option<&Unit>) -> Vec<String> {
+        let mut prefix = self.prefix.clone();
+        let mut suffix = self.suffix.clone();
+        if let Some(a) = agents {
+            prefix.extend(a.prefix.iter().cloned());
+            suffix.extend(a.suffix.iter().cloned());
+        }
+        let bases = self.base.clone().unwrap_or_else(|| vec!["---".to_string()]);
+        bases
+            .iter()
+            .map(|b| {
+                let mut code = prefix.concat();
+                code.push_str(b);
+                for s in &suffix {
+                    if !code.ends_with(s.as_str()) {
+                        code.push_str(s);
+                    }
+                }
+                code
+            })
+            .collect()
+    }
+}
+
+/// A verb occurrence: its words, the forms it can be, and how it was coded.
+struct Verb<'d> {
+    start: usize,
+    end: usize,
+    forms: Vec<&'d Form>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Binds {
+    source: Option<usize>,
+    target: Option<usize>,
+    compound: Option<usize>,
+}
+
+struct Sentence<'d> {
+    d: &'d Dictionaries,
+    words: Vec<Word>,
+    ups: Vec<String>,
+    groups: Vec<Group>,
+    /// Token -> whether it lies in an actor or agent phrase.
+    in_unit: Vec<bool>,
+}
+
+/// Codes one sentence. `date` (YYYYMMDD) selects date-restricted actor codes.
+pub fn code_sentence(d: &Dictionaries, text: &str, date: Option<u32>) -> Vec<Coded> {
+    let text = text.replace("&amp;", "&");
+    let words = words(&text);
+    let ups: Vec<String> = words.iter().map(|w| w.up.clone()).collect();
+    if (0..ups.len()).any(|i| d.discards.longest(&ups, i).is_some()) {
+        return Vec::new();
+    }
+    let mut s = Sentence {
+        d,
+        in_unit: vec![false; ups.len()],
+        words,
+        ups,
+        groups: Vec::new(),
+    };
+    let units = s.units(date);
+    s.groups = s.groups_of(&units);
+    s.code()
+}
+
+impl<'d> Sentence<'d> {
+    fn is(&self, i: usize, set: &[&str]) -> bool {
+        self.ups.get(i).is_some_and(|w| set.contains(&w.as_str()))
+    }
+
+    fn is_verb_word(&self, i: usize) -> bool {
+        self.d.verbs.forms.contains_key(&self.ups[i])
+    }
+
+    /// Could this word sit inside a noun phrase between two dictionary phrases?
+    fn np_internal(&self, i: usize) -> bool {
+        let w = &self.words[i];
+        if w.up == "'S" {
+            return true;
+        }
+        !(w.is_punct()
+            || self.is(i, STOP)
+            || self.is_verb_word(i)
+            || (!w.capital && w.up.ends_with("ED")))
+    }
+
+    /// Actor and agent phrases, longest first, merged into noun-phrase units.
+    fn units(&mut self, date: Option<u32>) -> Vec<Unit> {
+        let mut units: Vec<Unit> = Vec::new();
+        let mut i = 0;
+        while i < self.ups.len() {
+            let actor = self.d.actors.longest(&self.ups, i);
+            let agent = self.d.agents.longest(&self.ups, i);
+            let (len, actor_codes, agent) = match (actor, agent) {
+                (Some((al, &idx)), ag) if ag.is_none_or(|(gl, _)| al >= gl) => {
+                    match self.d.actor_entries[idx].codes_on(date) {
+                        Some(codes) => (al, Some(codes.to_vec()), None),
+                        None => {
+                            i += al;
+                            continue;
+                        }
+                    }
+                }
+                (_, Some((gl, g))) => (gl, None, Some(g.clone())),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            let (start, end) = (i, i + len);
+            for slot in &mut self.in_unit[start..end] {
+                *slot = true;
+            }
+            let joins = units.last().is_some_and(|u| {
+                start - u.end <= 3 && (u.end..start).all(|k| self.np_internal(k))
+            });
+            if !joins {
+                units.push(Unit {
+                    start,
+                    end,
+                    ..Unit::default()
+                });
+            }
+            if let Some(u) = units.last_mut() {
+                u.end = end;
+                if let Some(codes) = actor_codes {
+                    if u.base.is_none() {
+                        u.base = Some(codes);
+                    }
+                }
+                if let Some(a) = agent {
+                    u.add_agent(&a);
+                }
+            }
+            i = end;
+        }
+        units
+    }
+
+    /// Units joined into compounds ("X, Y and Z") and agents attached to actors ("officials
+    /// in X and Y").
+    fn groups_of(&self, units: &[Unit]) -> Vec<Group> {
+        // Lists of units joined by commas and conjunctions.
+        let mut lists: Vec<Vec<&Unit>> = Vec::new();
+        for u in units {
+            let joins = lists.last().and_then(|l| l.last()).is_some_and(|prev| {
+                let gap = prev.end..u.start;
+                gap.len() <= 4
+                    && gap.clone().any(|k| self.is(k, &[",", "AND", "OR", "NOR"]))
+                    && gap.clone().all(|k| {
+                        self.is(k, &[",", "AND", "OR", "NOR", "THE"]) || self.np_internal(k)
+                    })
+            });
+            if joins {
+                if let Some(l) = lists.last_mut() {
+                    l.push(u);
+                }
+            } else {
+                lists.push(vec![u]);
+            }
+        }
+        let mut groups = Vec::new();
+        let mut k = 0;
+        while k < lists.len() {
+            let list = &lists[k];
+            let agents_only = list.iter().all(|u| u.base.is_none());
+            let next = lists.get(k + 1);
+            let linked = next.is_some_and(|n| {
+                let end = list.last().map_or(0, |u| u.end);
+                let start = n[0].start;
+                agents_only
+                    && n.iter().any(|u| u.base.is_some())
+                    && start > end
+                    && start - end <= 2
+                    && self.is(end, &["IN", "OF", "FROM", "FOR"])
+                    && (end + 1..start).all(|j| self.is(j, &["THE"]))
+            });
+            if let (true, Some(n)) = (linked, next) {
+                let mut codes = Vec::new();
+                for a in list {
+                    for actor in n.iter() {
+                        codes.extend(actor.codes_with(Some(a)));
+                    }
+                }
+                groups.push(Group {
+                    start: list[0].start,
+                    end: n.last().map_or(0, |u| u.end),
+                    codes,
+                });
+                k += 2;
+                continue;
+            }
+            groups.push(Group {
+                start: list[0].start,
+                end: list.last().map_or(0, |u| u.end),
+                codes: list.iter().flat_map(|u| u.codes_with(None)).collect(),
+            });
+            k += 1;
+        }
+        groups
+    }
+
+    /// Dictionary verbs in the sentence, noun uses left out.
+    fn verbs(&self) -> Vec<Verb<'d>> {
+        let mut out: Vec<Verb<'d>> = Vec::new();
+        let mut i = 0;
+        while i < self.ups.len() {
+            let Some(forms) = self.d.verbs.forms.get(&self.ups[i]) else {
+                i += 1;
+                continue;
+            };
+            if self.in_unit[i] {
+                i += 1;
+                continue;
+            }
+            let mut fitting: Vec<&Form> = forms
+                .iter()
+                .filter(|f| {
+                    i >= f.before.len()
+                        && f.before
+                            .iter()
+                            .zip(&self.ups[i - f.before.len()..i])
+                            .all(|(a, b)| a == b)
+                        && i + 1 + f.after.len() <= self.ups.len()
+                        && f.after
+                            .iter()
+                            .zip(&self.ups[i + 1..])
+                            .all(|(a, b)| a == b)
+                })
+                .collect();
+            fitting.sort_by_key(|f| std::cmp::Reverse(f.before.len() + f.after.len()));
+            let Some(longest) = fitting.first() else {
+                i += 1;
+                continue;
+            };
+            let start = i - longest.before.len();
+            let end = i + 1 + longest.after.len();
+            if self.is_noun_use(start) {
+                i += 1;
+                continue;
+            }
+            out.push(Verb {
+                start,
+                end,
+                forms: fitting,
+            });
+            i = end;
+        }
+        out
+    }
+
+    /// "an attack", "the brief private visit", "days of fighting".
+    fn is_noun_use(&self, start: usize) -> bool {
+        let mut k = start;
+        for _ in 0..4 {
+            if k == 0 {
+                return false;
+            }
+            k -= 1;
+            if self.in_unit[k] {
+                return false;
+            }
+            if self.is(k, DETERMINERS) {
+                return true;
+            }
+            let w = &self.words[k];
+            if w.is_punct() || w.capital || self.is(k, STOP) || w.up.ends_with("LY") {
+                return false;
+            }
+        }
+        false
+    }
+
+    fn code(&self) -> Vec<Coded> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut previous_source: Option<usize> = None;
+        for verb in self.verbs() {
+            let (code, binds) = self.pattern_code(&verb);
+            let source = self.source(&verb, &binds, previous_source);
+            previous_source = source.or(previous_source);
+            let Code::Pair { forward, reverse } = code else {
+                continue;
+            };
+            let trigger = (self.words[verb.start].start, self.words[verb.end - 1].end);
+            let mut push = |s: &str, t: &str, c: &Option<String>| {
+                if let Some(c) = c {
+                    if s != t && seen.insert((s.to_string(), t.to_string(), c.clone())) {
+                        out.push(Coded {
+                            source: s.to_string(),
+                            target: t.to_string(),
+                            code: c.clone(),
+                            trigger,
+                        });
+                    }
+                }
+            };
+            if let (Some(c), None, None) = (binds.compound, binds.source, binds.target) {
+                if self.groups[c].end <= verb.start {
+                    // "% HAVE *": the members of a compound subject act on each other.
+                    let codes = &self.groups[c].codes;
+                    for a in codes {
+                        for b in codes {
+                            push(a, b, &forward);
+                            push(a, b, &reverse);
+                        }
+                    }
+                    continue;
+                }
+            }
+            let target = binds
+                .target
+                .or(binds.compound.filter(|&c| self.groups[c].start >= verb.end))
+                .or_else(|| self.object(&verb, source));
+            let (Some(s), Some(t)) = (source, target) else {
+                continue;
+            };
+            if s == t {
+                continue;
+            }
+            for a in &self.groups[s].codes {
+                for b in &self.groups[t].codes {
+                    push(a, b, &forward);
+                    push(b, a, &reverse);
+                }
+            }
+        }
+        out
+    }
+
+    /// The first pattern of the verb's blocks that matches, else the verb's own code.
+    fn pattern_code(&self, verb: &Verb) -> (Code, Binds) {
+        for form in &verb.forms {
+            for p in &self.d.verbs.blocks[form.block].patterns {
+                if let Some(b) = self.match_pattern(p, verb) {
+                    return (p.code.clone(), b);
+                }
+            }
+        }
+        let code = verb
+            .forms
+            .iter()
+            .map(|f| f.code.clone())
+            .find(|c| *c != Code::Null)
+            .unwrap_or(Code::Null);
+        (code, Binds::default())
+    }
+
+    fn match_pattern(&self, p: &Pattern, verb: &Verb) -> Option<Binds> {
+        let after = self.match_after(&p.after, verb.end, Binds::default())?;
+        self.match_before(&p.before, verb.start, after)
+    }
+
+    fn match_after(&self, elems: &[Elem], pos: usize, binds: Binds) -> Option<Binds> {
+        let Some(e) = elems.first() else {
+            return Some(binds);
+        };
+        let last = if e.adjacent { pos } else { self.ups.len() };
+        for at in pos..=last.min(self.ups.len()) {
+            for (end, b) in self.match_elem_at(&e.kind, at, binds) {
+                if let Some(done) = self.match_after(&elems[1..], end, b) {
+                    return Some(done);
+                }
+            }
+        }
+        None
+    }
+
+    fn match_before(&self, elems: &[Elem], pos: usize, binds: Binds) -> Option<Binds> {
+        let Some(e) = elems.first() else {
+            return Some(binds);
+        };
+        let lowest = if e.adjacent { pos } else { 0 };
+        for end in (lowest..=pos).rev() {
+            for (start, b) in self.match_elem_ending(&e.kind, end, binds) {
+                if let Some(done) = self.match_before(&elems[1..], start, b) {
+                    return Some(done);
+                }
+            }
+        }
+        None
+    }
+
+    /// Ways an element can start at `at`: (end, bindings).
+    fn match_elem_at(&self, kind: &ElemKind, at: usize, binds: Binds) -> Vec<(usize, Binds)> {
+        if at >= self.ups.len() {
+            return Vec::new();
+        }
+        match kind {
+            ElemKind::Word(w) => {
+                if self.ups[at] == *w {
+                    vec![(at + 1, binds)]
+                } else {
+                    Vec::new()
+                }
+            }
+            ElemKind::Synset(name) => self
+                .synset_ends(name, at, 0)
+                .into_iter()
+                .map(|e| (e, binds))
+                .collect(),
+            ElemKind::Skip => {
+                let mut v = vec![(at + 1, binds)];
+                if let Some(g) = self.groups.iter().find(|g| g.start == at) {
+                    v.insert(0, (g.end, binds));
+                }
+                v
+            }
+            ElemKind::Source | ElemKind::Target | ElemKind::Compound => self
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.start == at || (g.start == at + 1 && self.is(at, &["THE"])))
+                .map(|(gi, g)| (g.end, bind(kind, gi, binds)))
+                .collect(),
+        }
+    }
+
+    /// Ways an element can end at `end` (exclusive): (start, bindings).
+    fn match_elem_ending(&self, kind: &ElemKind, end: usize, binds: Binds) -> Vec<(usize, Binds)> {
+        if end == 0 {
+            return Vec::new();
+        }
+        match kind {
+            ElemKind::Word(w) => {
+                if self.ups[end - 1] == *w {
+                    vec![(end - 1, binds)]
+                } else {
+                    Vec::new()
+                }
+            }
+            ElemKind::Synset(name) => (0..end)
+                .filter(|&s| self.synset_ends(name, s, 0).contains(&end))
+                .map(|s| (s, binds))
+                .collect(),
+            ElemKind::Skip => {
+                let mut v = vec![(end - 1, binds)];
+                if let Some(g) = self.groups.iter().find(|g| g.end == end) {
+                    v.insert(0, (g.start, binds));
+                }
+                v
+            }
+            ElemKind::Source | ElemKind::Target | ElemKind::Compound => self
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.end == end)
+                .map(|(gi, g)| (g.start, bind(kind, gi, binds)))
+                .collect(),
+        }
+    }
+
+    /// Ends of the synset's member phrases that start at `at` (members may name synsets).
+    fn synset_ends(&self, name: &str, at: usize, depth: usize) -> Vec<usize> {
+        let mut ends = Vec::new();
+        let Some(members) = self.d.verbs.synsets.get(name) else {
+            return ends;
+        };
+        if depth > 3 {
+            return ends;
+        }
+        for m in members {
+            let mut positions = vec![at];
+            for w in m {
+                let mut next = Vec::new();
+                for p in positions {
+                    if w.starts_with('&') {
+                        next.extend(self.synset_ends(w, p, depth + 1));
+                    } else if self.ups.get(p) == Some(w) {
+                        next.push(p + 1);
+                    }
+                }
+                positions = next;
+            }
+            ends.extend(positions);
+        }
+        ends
+    }
+
+    /// The verb's subject: a bound `$`, the agent of a passive ("was opposed by X"), the
+    /// subject of the verb it is coordinated with, or the nearest phrase before it.
+    fn source(&self, verb: &Verb, binds: &Binds, previous: Option<usize>) -> Option<usize> {
+        if binds.source.is_some() {
+            return binds.source;
+        }
+        if binds.target.is_none() && self.is_passive(verb) {
+            if let Some(agent) = self.by_agent(verb) {
+                return Some(agent);
+            }
+        }
+        if self.is_coordinated(verb) && previous.is_some() {
+            return previous;
+        }
+        let avoid = binds.target;
+        let limit = binds
+            .target
+            .map_or(verb.start, |t| self.groups[t].start.min(verb.start));
+        let mut best = None;
+        for (gi, g) in self.groups.iter().enumerate() {
+            if g.end <= limit && Some(gi) != avoid {
+                let clause_break = (g.end..limit).any(|k| self.is(k, CLAUSE));
+                if !clause_break {
+                    best = Some(gi);
+                }
+            }
+        }
+        best
+    }
+
+    /// The first phrase after the verb, not across a subordinate clause.
+    fn object(&self, verb: &Verb, source: Option<usize>) -> Option<usize> {
+        if self.is_passive(verb) && self.by_agent(verb) == source && source.is_some() {
+            // "Eriador was opposed by Osgiliath": the object is the grammatical subject.
+            let mut best = None;
+            for (gi, g) in self.groups.iter().enumerate() {
+                if g.end <= verb.start && Some(gi) != source {
+                    best = Some(gi);
+                }
+            }
+            return best;
+        }
+        let stop = (verb.end..self.ups.len())
+            .find(|&k| self.is(k, CLAUSE))
+            .unwrap_or(self.ups.len());
+        self.groups
+            .iter()
+            .enumerate()
+            .find(|(gi, g)| g.start >= verb.end && g.end <= stop && Some(*gi) != source)
+            .map(|(gi, _)| gi)
+    }
+
+    /// A form of "be" just before the verb (adverbs and "not" may come between).
+    fn is_passive(&self, verb: &Verb) -> bool {
+        let mut k = verb.start;
+        for _ in 0..4 {
+            if k == 0 {
+                return false;
+            }
+            k -= 1;
+            if self.is(k, BE) {
+                return true;
+            }
+            let w = &self.ups[k];
+            if !(w.ends_with("LY") || self.is(k, &["AND", "NOT", "N'T", "ALSO"])) {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// "... by X" after a passive verb, within its clause.
+    fn by_agent(&self, verb: &Verb) -> Option<usize> {
+        let stop = (verb.end..self.ups.len())
+            .find(|&k| self.is(k, CLAUSE) || self.is(k, &[","]))
+            .unwrap_or(self.ups.len());
+        (verb.end..stop).find(|&k| self.is(k, &["BY"])).and_then(|by| {
+            self.groups
+                .iter()
+                .position(|g| g.start > by && g.start <= by + 2 && g.end <= stop)
+        })
+    }
+
+    /// "condemned ... and promised": the verb follows "and" with no subject of its own.
+    fn is_coordinated(&self, verb: &Verb) -> bool {
+        let mut k = verb.start;
+        while k > 0 {
+            k -= 1;
+            if self.is(k, &["AND", "BUT"]) {
+                return true;
+            }
+            if !(self.is(k, AUX) || self.ups[k].ends_with("LY")) {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+fn bind(kind: &ElemKind, group: usize, mut b: Binds) -> Binds {
+    match kind {
+        ElemKind::Source => b.source = Some(group),
+        ElemKind::Target => b.target = Some(group),
+        _ => b.compound = Some(group),
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::petrarch::Sources;
+
+    const VERBS: &str = "\
+&TIES\n+MILITARY\n+ECONOMIC\n\n\
+--- RESTORE [064] ---\nRESTORE\n- NOT * RELATIONS [112]\n\n\
+--- ABANDON [345] ---\nABANDON\n- * &TIES TIES [902]\n\n\
+--- OPPOSE [112] ---\nOPPOSE\n\n\
+--- DELAY [120] ---\nDELAY\n- % HAVE * [191]\n\n\
+--- ATTACK [223] ---\nATTACK\n\n\
+--- CONDEMN [122] ---\nCONDEMN\n\n\
+--- PROMISE [050] ---\nPROMISE\n\n\
+--- MEET [031:032] ---\nMEET {MET MEETING}\n";
+    const ACTORS: &str = "ARNOR [ARN]\nGONDOR [GON]\n+MINAS_TIRITH\nOSGILIATH [OSG]\nITHILEN [ITH]\nCALENARDHON [CAL]\n";
+    const AGENTS: &str = "GOVERNMENT [~GOV]\nSOLDIER [~MIL]\nLAWMAKER [~LEG]\n";
+
+    fn dicts() -> Dictionaries {
+        let s = Sources {
+            verbs: vec![("v".into(), VERBS.into())],
+            actors: vec![("a".into(), ACTORS.into())],
+            agents: vec![("g".into(), AGENTS.into())],
+            discards: vec![("d".into(), "BASEBALL\n".into())],
+        };
+        Dictionaries::parse(&s).unwrap_or_default()
+    }
+
+    fn triples(text: &str) -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = code_sentence(&dicts(), text, Some(19950101))
+            .into_iter()
+            .map(|c| (c.source, c.target, c.code))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn t(s: &str, t: &str, c: &str) -> (String, String, String) {
+        (s.into(), t.into(), c.into())
+    }
+
+    #[test]
+    fn subject_verb_object() {
+        assert_eq!(
+            triples("Arnor is about to restore full diplomatic ties with Gondor."),
+            [t("ARN", "GON", "064")]
+        );
+    }
+
+    #[test]
+    fn patterns_with_synsets_and_compounds() {
+        assert_eq!(
+            triples("Arnor will abandon economic ties with Minas Tirith."),
+            [t("ARN", "GON", "902")]
+        );
+        assert_eq!(
+            triples("Gondor and Osgiliath have delayed their meeting."),
+            [t("GON", "OSG", "191"), t("OSG", "GON", "191")]
+        );
+    }
+
+    #[test]
+    fn agents_passives_coordination_and_nouns() {
+        assert_eq!(
+            triples("The Calenardhon government condemned an attack by Osgiliath soldiers in south Ithilen and promised aid to Ithilen."),
+            [t("CALGOV", "ITH", "050"), t("CALGOV", "OSGMIL", "122")]
+        );
+        assert_eq!(
+            triples("Arnor was opposed by Osgiliath."),
+            [t("OSG", "ARN", "112")]
+        );
+        assert_eq!(
+            triples("Lawmakers in Arnor and Gondor met Osgiliath."),
+            [
+                t("ARNLEG", "OSG", "031"),
+                t("GONLEG", "OSG", "031"),
+                t("OSG", "ARNLEG", "032"),
+                t("OSG", "GONLEG", "032")
+            ]
+        );
+    }
+
+    #[test]
+    fn discards_and_missing_targets_code_nothing() {
+        assert!(triples("Arnor will restore baseball ties with Gondor.").is_empty());
+        assert!(triples("Arnor will restore ties.").is_empty());
+    }
+}
