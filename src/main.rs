@@ -97,6 +97,20 @@ enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Event coding: on PETRARCH2 validation records (`--petrarch FILE.xml`), the share of
+    /// sentences whose (source, target, code) set is exact and triple precision/recall/F1,
+    /// with PETRARCH dictionaries from `--dictionaries DIR` (else the built-in lexicon).
+    Events {
+        #[arg(long)]
+        petrarch: PathBuf,
+        #[arg(long)]
+        dictionaries: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Also list the records not coded exactly.
+        #[arg(long)]
+        errors: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -219,6 +233,63 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!(
                         "{name:<6} precision {:.4}  recall {:.4}  F1 {:.4}  exact F1 {:.4}  speaker accuracy {:.4}",
                         level.precision, level.recall, level.f1, level.exact_f1, level.speaker_accuracy
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(EvalCommand::Events {
+            petrarch,
+            dictionaries,
+            json,
+            errors,
+        }) => {
+            let enricher = match dictionaries {
+                Some(_) => None,
+                None => Some(Enricher::new().context("loading the enrichment models")?),
+            };
+            let scores = news_enricher::eval::petrarch::eval_petrarch(
+                &petrarch,
+                dictionaries.as_deref(),
+                enricher.as_ref(),
+            )
+            .with_context(|| format!("scoring {}", petrarch.display()))?;
+            if errors {
+                for m in &scores.mismatches {
+                    eprintln!(
+                        "{}\t{}\n  expected {:?}\n  produced {:?}",
+                        m.id, m.text, m.expected, m.produced
+                    );
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string(&scores)?);
+            } else {
+                println!(
+                    "{} sentences, {} exact ({:.4}); triples precision {:.4}  recall {:.4}  F1 {:.4}; coded in {:.3} s with {}",
+                    scores.sentences,
+                    scores.exact_sentences,
+                    scores.exact_sentence_share,
+                    scores.precision,
+                    scores.recall,
+                    scores.f1,
+                    scores.seconds,
+                    scores.coder
+                );
+                if let (Some(load), Some(sizes)) =
+                    (scores.dictionary_load_seconds, scores.dictionary_sizes)
+                {
+                    println!(
+                        "dictionaries loaded in {load:.3} s: {} verb blocks, {} verb forms, {} patterns, {} synsets, {} actors ({} phrases), {} agent phrases, {} discards; {} lines skipped",
+                        sizes.verb_blocks,
+                        sizes.verb_forms,
+                        sizes.verb_patterns,
+                        sizes.synsets,
+                        sizes.actors,
+                        sizes.actor_phrases,
+                        sizes.agent_phrases,
+                        sizes.discards,
+                        scores.dictionary_lines_skipped.unwrap_or(0)
                     );
                 }
             }
