@@ -45,6 +45,12 @@ const CLAUSE: &[&str] = &[
     "UNLESS", "WHEREAS", "WHICH", "WHO", "WHOM", "WHOSE", "WHERE",
 ];
 
+const MODALS: &[&str] = &[
+    "WILL", "WOULD", "SHALL", "SHOULD", "CAN", "COULD", "MAY", "MIGHT", "MUST",
+];
+
+const PRONOUNS: &[&str] = &["HE", "SHE", "THEY", "IT", "WE", "I", "YOU"];
+
 const BE: &[&str] = &["IS", "ARE", "WAS", "WERE", "BE", "BEEN", "BEING", "AM"];
 
 const AUX: &[&str] = &[
@@ -68,6 +74,8 @@ struct Unit {
     base: Option<Vec<String>>,
     prefix: Vec<String>,
     suffix: Vec<String>,
+    /// "former security officials": an elite (ELI) rather than the agent's own sector.
+    former: bool,
 }
 
 impl Unit {
@@ -88,6 +96,9 @@ impl Unit {
         if let Some(a) = agents {
             prefix.extend(a.prefix.iter().cloned());
             suffix.extend(a.suffix.iter().cloned());
+        }
+        if self.former || agents.is_some_and(|a| a.former) {
+            suffix = vec!["ELI".to_string()];
         }
         let bases = self.base.clone().unwrap_or_else(|| vec!["---".to_string()]);
         bases
@@ -164,6 +175,14 @@ impl<'d> Sentence<'d> {
         if w.up == "'S" {
             return true;
         }
+        if w.up == "AND" && i > 0 && i + 1 < self.words.len() {
+            // "Ithilen's awful and evil minister": a conjunction between adjectives.
+            let adjective = |k: usize| {
+                let x = &self.words[k];
+                !x.capital && !x.is_punct() && !self.is(k, STOP) && !self.is_verb_word(k)
+            };
+            return adjective(i - 1) && adjective(i + 1);
+        }
         !(w.is_punct()
             || self.is(i, STOP)
             || self.is_verb_word(i)
@@ -209,6 +228,9 @@ impl<'d> Sentence<'d> {
             }
             if let Some(u) = units.last_mut() {
                 u.end = end;
+                if (u.start.saturating_sub(1)..end).any(|k| self.is(k, &["FORMER"])) {
+                    u.former = true;
+                }
                 if let Some(codes) = actor_codes {
                     if u.base.is_none() {
                         u.base = Some(codes);
@@ -249,37 +271,49 @@ impl<'d> Sentence<'d> {
         let mut k = 0;
         while k < lists.len() {
             let list = &lists[k];
-            let agents_only = list.iter().all(|u| u.base.is_none());
+            // The agents at the end of the list: "Ithilen and [the government] of Gondor".
+            let lead = list.iter().rposition(|u| u.base.is_some()).map_or(0, |p| p + 1);
             let next = lists.get(k + 1);
             let linked = next.is_some_and(|n| {
                 let end = list.last().map_or(0, |u| u.end);
                 let start = n[0].start;
-                agents_only
+                lead < list.len()
                     && n.iter().any(|u| u.base.is_some())
                     && start > end
                     && start - end <= 2
                     && self.is(end, &["IN", "OF", "FROM", "FOR"])
                     && (end + 1..start).all(|j| self.is(j, &["THE"]))
             });
+            let mut codes = Vec::new();
+            let mut base: Option<&Unit> = None;
+            let upto = if linked { lead } else { list.len() };
+            for u in &list[..upto] {
+                if u.base.is_some() {
+                    base = Some(u);
+                    codes.extend(u.codes_with(None));
+                } else if let Some(b) = base {
+                    // "Danish media and government": the actor carries over.
+                    let mut heir = (*b).clone();
+                    heir.suffix.truncate(heir.suffix.len().saturating_sub(1));
+                    codes.extend(heir.codes_with(Some(u)));
+                } else {
+                    codes.extend(u.codes_with(None));
+                }
+            }
+            let mut end = list.last().map_or(0, |u| u.end);
             if let (true, Some(n)) = (linked, next) {
-                let mut codes = Vec::new();
-                for a in list {
+                for a in &list[lead..] {
                     for actor in n.iter() {
                         codes.extend(actor.codes_with(Some(a)));
                     }
                 }
-                groups.push(Group {
-                    start: list[0].start,
-                    end: n.last().map_or(0, |u| u.end),
-                    codes,
-                });
-                k += 2;
-                continue;
+                end = n.last().map_or(0, |u| u.end);
+                k += 1;
             }
             groups.push(Group {
                 start: list[0].start,
-                end: list.last().map_or(0, |u| u.end),
-                codes: list.iter().flat_map(|u| u.codes_with(None)).collect(),
+                end,
+                codes,
             });
             k += 1;
         }
@@ -295,7 +329,7 @@ impl<'d> Sentence<'d> {
                 i += 1;
                 continue;
             };
-            if self.in_unit[i] {
+            if self.in_unit[i] || self.is(i, MODALS) {
                 i += 1;
                 continue;
             }
@@ -337,6 +371,20 @@ impl<'d> Sentence<'d> {
 
     /// "an attack", "the brief private visit", "days of fighting".
     fn is_noun_use(&self, start: usize) -> bool {
+        if start == 0 {
+            return false;
+        }
+        if self.is(start - 1, &["'S", "OF", "VERY", "TOO", "SO", "QUITE", "RATHER", "MORE", "MOST"]) {
+            return true;
+        }
+        if self.in_unit[start - 1] {
+            // "an anti- Gondor parade": an actor modifying a noun.
+            let mut u = start - 1;
+            while u > 0 && self.in_unit[u - 1] {
+                u -= 1;
+            }
+            return u > 0 && (self.is(u - 1, &["A", "AN"]) || self.ups[u - 1].ends_with('-'));
+        }
         let mut k = start;
         for _ in 0..4 {
             if k == 0 {
@@ -346,11 +394,12 @@ impl<'d> Sentence<'d> {
             if self.in_unit[k] {
                 return false;
             }
-            if self.is(k, DETERMINERS) {
+            if self.is(k, DETERMINERS) && !self.is(k, &["'S", "OF"]) {
                 return true;
             }
             let w = &self.words[k];
-            if w.is_punct() || w.capital || self.is(k, STOP) || w.up.ends_with("LY") {
+            let plural = w.up.ends_with('S') && !w.up.ends_with("SS");
+            if w.is_punct() || w.capital || self.is(k, STOP) || w.up.ends_with("LY") || plural {
                 return false;
             }
         }
@@ -362,6 +411,10 @@ impl<'d> Sentence<'d> {
         let mut seen = HashSet::new();
         let mut previous_source: Option<usize> = None;
         for verb in self.verbs() {
+            if !out.is_empty() && self.is_infinitive(&verb) {
+                // "abandoned efforts to stop X": one event per clause, as TABARI codes.
+                continue;
+            }
             let (code, binds) = self.pattern_code(&verb);
             let source = self.source(&verb, &binds, previous_source);
             previous_source = source.or(previous_source);
@@ -399,6 +452,18 @@ impl<'d> Sentence<'d> {
                 .or(binds.compound.filter(|&c| self.groups[c].start >= verb.end))
                 .or_else(|| self.object(&verb, source));
             let (Some(s), Some(t)) = (source, target) else {
+                if let (Some(s), None) = (source, target) {
+                    // "Gondor and Osgiliath have renewed ties": members act on each other.
+                    let codes = &self.groups[s].codes;
+                    if codes.len() > 1 && self.groups[s].end <= verb.start {
+                        for a in codes {
+                            for b in codes {
+                                push(a, b, &forward);
+                                push(a, b, &reverse);
+                            }
+                        }
+                    }
+                }
                 continue;
             };
             if s == t {
@@ -418,6 +483,9 @@ impl<'d> Sentence<'d> {
     fn pattern_code(&self, verb: &Verb) -> (Code, Binds) {
         for form in &verb.forms {
             for p in &self.d.verbs.blocks[form.block].patterns {
+                if !usable(&p.code) {
+                    continue;
+                }
                 if let Some(b) = self.match_pattern(p, verb) {
                     return (p.code.clone(), b);
                 }
@@ -584,7 +652,8 @@ impl<'d> Sentence<'d> {
         let mut best = None;
         for (gi, g) in self.groups.iter().enumerate() {
             if g.end <= limit && Some(gi) != avoid {
-                let clause_break = (g.end..limit).any(|k| self.is(k, CLAUSE));
+                let clause_break =
+                    (g.end..limit).any(|k| self.is(k, CLAUSE) || self.is(k, PRONOUNS));
                 if !clause_break {
                     best = Some(gi);
                 }
@@ -611,8 +680,36 @@ impl<'d> Sentence<'d> {
         self.groups
             .iter()
             .enumerate()
-            .find(|(gi, g)| g.start >= verb.end && g.end <= stop && Some(*gi) != source)
+            .find(|(gi, g)| {
+                g.start >= verb.end
+                    && g.end <= stop
+                    && Some(*gi) != source
+                    && !(self.is_subject(g) && (verb.end..g.start).any(|k| self.is(k, &[","])))
+            })
             .map(|(gi, _)| gi)
+    }
+
+    /// A phrase followed by a verb of its own (", a senior Bree official said").
+    fn is_subject(&self, g: &Group) -> bool {
+        (g.end..(g.end + 2).min(self.ups.len())).any(|k| self.is_verb_word(k) && !self.is(k, MODALS))
+    }
+
+    /// "to stop", "to be allowed", "to have acted".
+    fn is_infinitive(&self, verb: &Verb) -> bool {
+        let mut k = verb.start;
+        for _ in 0..3 {
+            if k == 0 {
+                return false;
+            }
+            k -= 1;
+            if self.is(k, &["TO"]) {
+                return true;
+            }
+            if !self.is(k, &["BE", "HAVE", "BEEN"]) {
+                return false;
+            }
+        }
+        false
     }
 
     /// A form of "be" just before the verb (adverbs and "not" may come between).
@@ -659,6 +756,15 @@ impl<'d> Sentence<'d> {
             }
         }
         false
+    }
+}
+
+/// Codes such as `[+++]` and `[###]` are test markers, not events: such patterns are off.
+fn usable(code: &Code) -> bool {
+    let ok = |c: &Option<String>| c.as_ref().is_none_or(|c| c.chars().any(|x| x.is_ascii_alphanumeric()));
+    match code {
+        Code::Null => true,
+        Code::Pair { forward, reverse } => ok(forward) && ok(reverse),
     }
 }
 
