@@ -179,7 +179,12 @@ impl<'d> Sentence<'d> {
             // "Ithilen's awful and evil minister": a conjunction between adjectives.
             let adjective = |k: usize| {
                 let x = &self.words[k];
-                !x.capital && !x.is_punct() && !self.is(k, STOP) && !self.is_verb_word(k)
+                !x.capital
+                    && !x.is_punct()
+                    && !self.is(k, STOP)
+                    && !self.is_verb_word(k)
+                    && !self.in_unit[k]
+                    && self.d.agents.longest(&self.ups, k).is_none()
             };
             return adjective(i - 1) && adjective(i + 1);
         }
@@ -652,8 +657,11 @@ impl<'d> Sentence<'d> {
         let mut best = None;
         for (gi, g) in self.groups.iter().enumerate() {
             if g.end <= limit && Some(gi) != avoid {
-                let clause_break =
-                    (g.end..limit).any(|k| self.is(k, CLAUSE) || self.is(k, PRONOUNS));
+                // "..., he said": a pronoun after a comma is a subject of its own.
+                let clause_break = (g.end..limit).any(|k| {
+                    self.is(k, CLAUSE)
+                        || (self.is(k, PRONOUNS) && (g.end..k).any(|c| self.is(c, &[","])))
+                });
                 if !clause_break {
                     best = Some(gi);
                 }
