@@ -21,7 +21,7 @@ pub struct DictionaryFiles {
 impl Default for DictionaryFiles {
     fn default() -> Self {
         DictionaryFiles {
-            verbs: "CAMEO.2.0.txt".into(),
+            verbs: "CAMEO.verbpatterns.150430.txt".into(),
             actors: vec![
                 "Phoenix.Countries.actors.txt".into(),
                 "Phoenix.International.actors.txt".into(),
@@ -58,9 +58,21 @@ pub fn load(dir: &Path, files: &DictionaryFiles) -> Result<Loaded, DictionaryErr
     };
     let sources = Sources {
         verbs: vec![read(&files.verbs)?],
-        actors: files.actors.iter().map(&mut read).collect::<Result<_, _>>()?,
-        agents: files.agents.iter().map(&mut read).collect::<Result<_, _>>()?,
-        discards: files.discards.iter().map(&mut read).collect::<Result<_, _>>()?,
+        actors: files
+            .actors
+            .iter()
+            .map(&mut read)
+            .collect::<Result<_, _>>()?,
+        agents: files
+            .agents
+            .iter()
+            .map(&mut read)
+            .collect::<Result<_, _>>()?,
+        discards: files
+            .discards
+            .iter()
+            .map(&mut read)
+            .collect::<Result<_, _>>()?,
     };
     let dictionaries = Dictionaries::parse(&sources)?;
     if !dictionaries.skipped.is_empty() {

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use news_enricher::article::Article;
 use news_enricher::config::Settings;
 use news_enricher::decode::Limits;
-use news_enricher::enrich::Enricher;
+use news_enricher::enrich::{Enricher, EventCoder};
 use news_enricher::process::{self, Options, Outcome};
 use news_enricher::stats::Stats;
 use news_enricher::{bench, demo, encode, pipeline, telemetry};
@@ -370,8 +370,25 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The enrichment stages, with the PETRARCH dictionaries of `events.dictionaries` when set.
+fn enricher(settings: &Settings) -> anyhow::Result<Enricher> {
+    let enricher = Enricher::new().context("loading the enrichment models")?;
+    let Some((dir, files)) = settings.events.petrarch() else {
+        return Ok(enricher);
+    };
+    let loaded = news_enricher::dictionaries::load(&dir, &files)
+        .with_context(|| format!("loading PETRARCH dictionaries from {}", dir.display()))?;
+    tracing::info!(
+        dir = %dir.display(),
+        bytes = loaded.bytes,
+        seconds = loaded.seconds,
+        "Events are coded with PETRARCH dictionaries."
+    );
+    Ok(enricher.with_event_coder(EventCoder::Petrarch(Box::new(loaded.dictionaries))))
+}
+
 async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {
-    let enricher = Arc::new(Enricher::new().context("loading the enrichment models")?);
+    let enricher = Arc::new(enricher(&settings)?);
     let enrich = Arc::new(move |article: &Article| enricher.enrich(article));
     let summary = pipeline::run(&settings, enrich, Arc::new(Stats::new()), shutdown_signal())
         .await
@@ -399,7 +416,7 @@ async fn shutdown_signal() {
 
 /// `enrich`: the same CPU path as the worker, from files to stdout.
 fn enrich_files(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let enricher = Enricher::new().context("loading the enrichment models")?;
+    let enricher = enricher(settings)?;
     let enrich = |article: &Article| enricher.enrich(article);
     let options = Options {
         limits: Limits {

@@ -109,11 +109,20 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// What codes events: the built-in lexicon, or PETRARCH dictionaries a user keeps.
+#[derive(Debug, Default)]
+pub enum EventCoder {
+    #[default]
+    BuiltIn,
+    Petrarch(Box<petrarch::Dictionaries>),
+}
+
 /// The analysis stages with their loaded models. Share it behind an `Arc`.
 #[derive(Debug)]
 pub struct Enricher {
     recognizer: ner::Recognizer,
     lexicon: lexicon::Lexicon,
+    coder: EventCoder,
 }
 
 impl Enricher {
@@ -122,7 +131,13 @@ impl Enricher {
         Ok(Enricher {
             recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
             lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
+            coder: EventCoder::BuiltIn,
         })
+    }
+
+    /// The same stages, with events coded by `coder`.
+    pub fn with_event_coder(self, coder: EventCoder) -> Enricher {
+        Enricher { coder, ..self }
     }
 
     /// Enriches one article. Never fails and never does I/O.
@@ -159,7 +174,10 @@ impl Enricher {
         lap(&mut times.entities);
         let quotes = quotes::find(&text, &entities);
         lap(&mut times.quotes);
-        let events = events::find(article);
+        let events = match &self.coder {
+            EventCoder::BuiltIn => events::find(article),
+            EventCoder::Petrarch(d) => petrarch::events(d, &text, article),
+        };
         lap(&mut times.events);
         Enrichment {
             language,

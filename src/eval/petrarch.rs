@@ -23,7 +23,10 @@ pub type Triple = (String, String, String);
 /// The records file or the dictionaries could not be read: nothing is scored.
 #[derive(Debug)]
 pub enum PetrarchEvalError {
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     Dictionaries(DictionaryError),
 }
 
@@ -183,7 +186,10 @@ pub struct Mismatch {
 }
 
 /// Scores `records` with `code` (text, date -> triples).
-pub fn score(records: &[Record], mut code: impl FnMut(&str, Option<u32>) -> Vec<Triple>) -> PetrarchScores {
+pub fn score(
+    records: &[Record],
+    mut code: impl FnMut(&str, Option<u32>) -> Vec<Triple>,
+) -> PetrarchScores {
     let started = Instant::now();
     let (mut exact, mut tp, mut fp, mut fn_) = (0, 0, 0, 0);
     let mut mismatches = Vec::new();
@@ -290,13 +296,7 @@ fn built_in(enricher: &Enricher, text: &str, date: Option<u32>) -> Vec<Triple> {
         .enrich(&article)
         .events
         .into_iter()
-        .filter_map(|e| {
-            Some((
-                e.source?.code,
-                e.target?.code,
-                e.cameo.code,
-            ))
-        })
+        .filter_map(|e| Some((e.source?.code, e.target?.code, e.cameo.code)))
         .collect()
 }
 
@@ -330,7 +330,10 @@ Arnor is about to restore
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].id, "DEMO-00");
         assert_eq!(records[0].date, Some(19950101));
-        assert_eq!(records[0].text, "Arnor is about to restore ties & more with Gondor.");
+        assert_eq!(
+            records[0].text,
+            "Arnor is about to restore ties & more with Gondor."
+        );
         assert!(records[0]
             .expected
             .contains(&("ARN".into(), "GON".into(), "064".into())));

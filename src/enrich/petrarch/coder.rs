@@ -24,19 +24,91 @@ pub struct Coded {
 }
 
 const DETERMINERS: &[&str] = &[
-    "A", "AN", "THE", "ITS", "THEIR", "HIS", "HER", "OUR", "YOUR", "MY", "THIS", "THESE",
-    "THOSE", "'S", "OF", "EACH", "EVERY", "ANY", "SOME",
+    "A", "AN", "THE", "ITS", "THEIR", "HIS", "HER", "OUR", "YOUR", "MY", "THIS", "THESE", "THOSE",
+    "'S", "OF", "EACH", "EVERY", "ANY", "SOME",
 ];
 
 /// Words that end a noun phrase (they never sit inside one).
 const STOP: &[&str] = &[
-    "IN", "ON", "AT", "BY", "FOR", "FROM", "TO", "WITH", "OF", "INTO", "OVER", "AGAINST",
-    "ABOUT", "AFTER", "BEFORE", "DURING", "BETWEEN", "TOWARD", "TOWARDS", "NEAR", "UNDER",
-    "AND", "OR", "NOR", "BUT", "THAT", "WHICH", "WHO", "WHOM", "WHOSE", "WHERE", "WHEN",
-    "WHILE", "IS", "ARE", "WAS", "WERE", "BE", "BEEN", "BEING", "HAS", "HAVE", "HAD", "WILL",
-    "WOULD", "SHALL", "SHOULD", "CAN", "COULD", "MAY", "MIGHT", "MUST", "DO", "DOES", "DID",
-    "NOT", "N'T", "IT", "HE", "SHE", "THEY", "WE", "I", "YOU", "ITS", "HIS", "HER", "THEIR",
-    "SAID", "SAYS", "SAY", "TODAY", "YESTERDAY", "NOW", "ALSO", "AS", "THAN", "IF", "SO",
+    "IN",
+    "ON",
+    "AT",
+    "BY",
+    "FOR",
+    "FROM",
+    "TO",
+    "WITH",
+    "OF",
+    "INTO",
+    "OVER",
+    "AGAINST",
+    "ABOUT",
+    "AFTER",
+    "BEFORE",
+    "DURING",
+    "BETWEEN",
+    "TOWARD",
+    "TOWARDS",
+    "NEAR",
+    "UNDER",
+    "AND",
+    "OR",
+    "NOR",
+    "BUT",
+    "THAT",
+    "WHICH",
+    "WHO",
+    "WHOM",
+    "WHOSE",
+    "WHERE",
+    "WHEN",
+    "WHILE",
+    "IS",
+    "ARE",
+    "WAS",
+    "WERE",
+    "BE",
+    "BEEN",
+    "BEING",
+    "HAS",
+    "HAVE",
+    "HAD",
+    "WILL",
+    "WOULD",
+    "SHALL",
+    "SHOULD",
+    "CAN",
+    "COULD",
+    "MAY",
+    "MIGHT",
+    "MUST",
+    "DO",
+    "DOES",
+    "DID",
+    "NOT",
+    "N'T",
+    "IT",
+    "HE",
+    "SHE",
+    "THEY",
+    "WE",
+    "I",
+    "YOU",
+    "ITS",
+    "HIS",
+    "HER",
+    "THEIR",
+    "SAID",
+    "SAYS",
+    "SAY",
+    "TODAY",
+    "YESTERDAY",
+    "NOW",
+    "ALSO",
+    "AS",
+    "THAN",
+    "IF",
+    "SO",
 ];
 
 /// Words that open a subordinate clause: subject and object searches do not cross them.
@@ -221,9 +293,9 @@ impl<'d> Sentence<'d> {
             for slot in &mut self.in_unit[start..end] {
                 *slot = true;
             }
-            let joins = units.last().is_some_and(|u| {
-                start - u.end <= 3 && (u.end..start).all(|k| self.np_internal(k))
-            });
+            let joins = units
+                .last()
+                .is_some_and(|u| start - u.end <= 3 && (u.end..start).all(|k| self.np_internal(k)));
             if !joins {
                 units.push(Unit {
                     start,
@@ -277,7 +349,10 @@ impl<'d> Sentence<'d> {
         while k < lists.len() {
             let list = &lists[k];
             // The agents at the end of the list: "Ithilen and [the government] of Gondor".
-            let lead = list.iter().rposition(|u| u.base.is_some()).map_or(0, |p| p + 1);
+            let lead = list
+                .iter()
+                .rposition(|u| u.base.is_some())
+                .map_or(0, |p| p + 1);
             let next = lists.get(k + 1);
             let linked = next.is_some_and(|n| {
                 let end = list.last().map_or(0, |u| u.end);
@@ -347,10 +422,7 @@ impl<'d> Sentence<'d> {
                             .zip(&self.ups[i - f.before.len()..i])
                             .all(|(a, b)| a == b)
                         && i + 1 + f.after.len() <= self.ups.len()
-                        && f.after
-                            .iter()
-                            .zip(&self.ups[i + 1..])
-                            .all(|(a, b)| a == b)
+                        && f.after.iter().zip(&self.ups[i + 1..]).all(|(a, b)| a == b)
                 })
                 .collect();
             fitting.sort_by_key(|f| std::cmp::Reverse(f.before.len() + f.after.len()));
@@ -379,7 +451,12 @@ impl<'d> Sentence<'d> {
         if start == 0 {
             return false;
         }
-        if self.is(start - 1, &["'S", "OF", "VERY", "TOO", "SO", "QUITE", "RATHER", "MORE", "MOST"]) {
+        if self.is(
+            start - 1,
+            &[
+                "'S", "OF", "VERY", "TOO", "SO", "QUITE", "RATHER", "MORE", "MOST",
+            ],
+        ) {
             return true;
         }
         if self.in_unit[start - 1] {
@@ -699,7 +776,8 @@ impl<'d> Sentence<'d> {
 
     /// A phrase followed by a verb of its own (", a senior Bree official said").
     fn is_subject(&self, g: &Group) -> bool {
-        (g.end..(g.end + 2).min(self.ups.len())).any(|k| self.is_verb_word(k) && !self.is(k, MODALS))
+        (g.end..(g.end + 2).min(self.ups.len()))
+            .any(|k| self.is_verb_word(k) && !self.is(k, MODALS))
     }
 
     /// "to stop", "to be allowed", "to have acted".
@@ -744,11 +822,13 @@ impl<'d> Sentence<'d> {
         let stop = (verb.end..self.ups.len())
             .find(|&k| self.is(k, CLAUSE) || self.is(k, &[","]))
             .unwrap_or(self.ups.len());
-        (verb.end..stop).find(|&k| self.is(k, &["BY"])).and_then(|by| {
-            self.groups
-                .iter()
-                .position(|g| g.start > by && g.start <= by + 2 && g.end <= stop)
-        })
+        (verb.end..stop)
+            .find(|&k| self.is(k, &["BY"]))
+            .and_then(|by| {
+                self.groups
+                    .iter()
+                    .position(|g| g.start > by && g.start <= by + 2 && g.end <= stop)
+            })
     }
 
     /// "condemned ... and promised": the verb follows "and" with no subject of its own.
@@ -769,7 +849,10 @@ impl<'d> Sentence<'d> {
 
 /// Codes such as `[+++]` and `[###]` are test markers, not events: such patterns are off.
 fn usable(code: &Code) -> bool {
-    let ok = |c: &Option<String>| c.as_ref().is_none_or(|c| c.chars().any(|x| x.is_ascii_alphanumeric()));
+    let ok = |c: &Option<String>| {
+        c.as_ref()
+            .is_none_or(|c| c.chars().any(|x| x.is_ascii_alphanumeric()))
+    };
     match code {
         Code::Null => true,
         Code::Pair { forward, reverse } => ok(forward) && ok(reverse),

@@ -167,7 +167,9 @@ impl Dictionaries {
                 let label = label.split_whitespace().next().unwrap_or("");
                 let name = format!("&{}", label.trim_end_matches('_'));
                 self.verbs.synsets.entry(name.clone()).or_default();
-                self.verbs.synset_plurals.insert(name.clone(), !label.ends_with('_'));
+                self.verbs
+                    .synset_plurals
+                    .insert(name.clone(), !label.ends_with('_'));
                 synset = Some(name);
             } else if line.starts_with('-') {
                 synset = None;
@@ -244,7 +246,7 @@ impl Dictionaries {
             let Some(verb) = words.get(head).cloned() else {
                 continue;
             };
-            if verb.is_empty() {
+            if !verb.chars().any(char::is_alphanumeric) {
                 continue;
             }
             self.verbs.forms.entry(verb).or_default().push(Form {
@@ -313,7 +315,12 @@ impl Dictionaries {
         for (n, line) in lines(text) {
             if line.contains('!') && line.contains('=') {
                 let mut parts = line.splitn(2, '=');
-                let name = parts.next().unwrap_or("").trim().trim_matches('!').to_string();
+                let name = parts
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('!')
+                    .to_string();
                 let values = parts
                     .next()
                     .unwrap_or("")
@@ -512,7 +519,13 @@ fn elems(side: &str) -> Vec<(ElemKind, bool, bool)> {
     let tied = |run: &str| !run.is_empty() && !run.chars().any(char::is_whitespace);
     let cleaned: String = side
         .chars()
-        .map(|c| if matches!(c, '(' | ')' | '{' | '}') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '(' | ')' | '{' | '}') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut words: Vec<(String, bool)> = Vec::new();
     let mut word = String::new();
@@ -549,7 +562,9 @@ fn elems(side: &str) -> Vec<(ElemKind, bool, bool)> {
             "+" => vec![ElemKind::Target],
             "%" => vec![ElemKind::Compound],
             "^" => vec![ElemKind::Skip],
-            x if x.starts_with('&') => vec![ElemKind::Synset(x.trim_end_matches('_').to_uppercase())],
+            x if x.starts_with('&') => {
+                vec![ElemKind::Synset(x.trim_end_matches('_').to_uppercase())]
+            }
             x => phrase(x).into_iter().map(ElemKind::Word).collect(),
         };
         for (i, k) in kinds.into_iter().enumerate() {
@@ -705,15 +720,16 @@ impl<T> PhraseTable<T> {
     }
 
     /// The longest phrase starting at `words[i]`: its length and value.
-    pub(crate) fn longest<'a, S: AsRef<str>>(&'a self, words: &[S], i: usize) -> Option<(usize, &'a T)> {
+    pub(crate) fn longest<'a, S: AsRef<str>>(
+        &'a self,
+        words: &[S],
+        i: usize,
+    ) -> Option<(usize, &'a T)> {
         let first = words.get(i)?.as_ref();
         self.by_first.get(first)?.iter().find_map(|(p, v)| {
             let end = i + p.len();
-            (end <= words.len()
-                && p.iter()
-                    .zip(&words[i..end])
-                    .all(|(a, b)| a == b.as_ref()))
-            .then_some((p.len(), v))
+            (end <= words.len() && p.iter().zip(&words[i..end]).all(|(a, b)| a == b.as_ref()))
+                .then_some((p.len(), v))
         })
     }
 }
@@ -793,7 +809,10 @@ fn regular_forms(main: &str) -> Vec<String> {
         .filter(|p| !p.is_empty())
         .collect();
     let head = parts.iter().position(|p| p.starts_with('+')).unwrap_or(0);
-    let Some(root) = parts.get(head).map(|p| p.trim_start_matches('+').to_uppercase()) else {
+    let Some(root) = parts
+        .get(head)
+        .map(|p| p.trim_start_matches('+').to_uppercase())
+    else {
         return Vec::new();
     };
     if root.is_empty() {
@@ -881,20 +900,35 @@ mod tests {
         assert_eq!(
             p.before,
             [
-                Elem { kind: ElemKind::Word("KNOWN".into()), adjacent: false },
-                Elem { kind: ElemKind::Target, adjacent: false },
+                Elem {
+                    kind: ElemKind::Word("KNOWN".into()),
+                    adjacent: false
+                },
+                Elem {
+                    kind: ElemKind::Target,
+                    adjacent: false
+                },
             ]
         );
         assert_eq!(
             p.after,
             [
-                Elem { kind: ElemKind::Word("IN".into()), adjacent: false },
-                Elem { kind: ElemKind::Source, adjacent: false },
+                Elem {
+                    kind: ElemKind::Word("IN".into()),
+                    adjacent: false
+                },
+                Elem {
+                    kind: ElemKind::Source,
+                    adjacent: false
+                },
             ]
         );
         assert_eq!(
             d.verbs.blocks[0].patterns[1].code,
-            Code::Pair { forward: None, reverse: Some("173".into()) }
+            Code::Pair {
+                forward: None,
+                reverse: Some("173".into())
+            }
         );
         let curr = &d.verbs.synsets["&CURR"];
         assert!(curr.contains(&vec!["DOLLARS".to_string()]));
@@ -903,7 +937,10 @@ mod tests {
 
     #[test]
     fn underscores_tie_pattern_words() {
-        let d = one("verbs", "--- A [---] ---\nA\n- FAILED_TO_* [111]\n- *_UPON X [097]\n");
+        let d = one(
+            "verbs",
+            "--- A [---] ---\nA\n- FAILED_TO_* [111]\n- *_UPON X [097]\n",
+        );
         let p = &d.verbs.blocks[0].patterns;
         assert!(p[0].before.iter().all(|e| e.adjacent));
         assert!(p[1].after[0].adjacent && !p[1].after[1].adjacent);
@@ -915,15 +952,33 @@ mod tests {
             "actors",
             "<!-- c\n# x -->\nGOLLUM  # pas\n+SMEAGOL\n\t[HOB < 950601]\n\t[HOBGOV 19950601 - 19990815]\n\t[HOBREB > 990816]\nTHE_SHIRE  [FRO/BIL/SAM]\nONODOHER\n\t[ONO <911226]\n",
         );
-        let (len, &idx) = d.actors.longest(&["SMEAGOL"], 0).unwrap_or((0, &usize::MAX));
+        let (len, &idx) = d
+            .actors
+            .longest(&["SMEAGOL"], 0)
+            .unwrap_or((0, &usize::MAX));
         assert_eq!(len, 1);
         let e = &d.actor_entries[idx];
         assert_eq!(e.codes_on(Some(19950101)), Some(&["HOB".to_string()][..]));
-        assert_eq!(e.codes_on(Some(19951101)), Some(&["HOBGOV".to_string()][..]));
-        assert_eq!(e.codes_on(Some(20010101)), Some(&["HOBREB".to_string()][..]));
-        let (_, &shire) = d.actors.longest(&["THE", "SHIRE"], 0).unwrap_or((0, &usize::MAX));
-        assert_eq!(d.actor_entries[shire].codes_on(None).map(<[String]>::len), Some(3));
-        let (_, &ono) = d.actors.longest(&["ONODOHER"], 0).unwrap_or((0, &usize::MAX));
+        assert_eq!(
+            e.codes_on(Some(19951101)),
+            Some(&["HOBGOV".to_string()][..])
+        );
+        assert_eq!(
+            e.codes_on(Some(20010101)),
+            Some(&["HOBREB".to_string()][..])
+        );
+        let (_, &shire) = d
+            .actors
+            .longest(&["THE", "SHIRE"], 0)
+            .unwrap_or((0, &usize::MAX));
+        assert_eq!(
+            d.actor_entries[shire].codes_on(None).map(<[String]>::len),
+            Some(3)
+        );
+        let (_, &ono) = d
+            .actors
+            .longest(&["ONODOHER"], 0)
+            .unwrap_or((0, &usize::MAX));
         assert_eq!(d.actor_entries[ono].codes_on(Some(20000101)), None);
     }
 
@@ -937,6 +992,12 @@ mod tests {
         assert!(d.agents.longest(&["POLICES"], 0).is_none());
         assert!(d.agents.longest(&["AUTHORITIES"], 0).is_some());
         let msf = d.agents.longest(&["MSF"], 0).map(|(_, a)| a.clone());
-        assert_eq!(msf, Some(Agent { code: "NGO".into(), prefix: true }));
+        assert_eq!(
+            msf,
+            Some(Agent {
+                code: "NGO".into(),
+                prefix: true
+            })
+        );
     }
 }

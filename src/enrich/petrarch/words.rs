@@ -77,7 +77,8 @@ fn chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Word>) {
         } else if c == '.' {
             // "U.S." and "K.U." keep their final full stop; a sentence's does not.
             let body = &s[..s.len() - n];
-            !(body.contains('.') || body.chars().count() == 1 && body.chars().all(char::is_alphabetic))
+            !(body.contains('.')
+                || body.chars().count() == 1 && body.chars().all(char::is_alphabetic))
         } else {
             false
         };
@@ -94,17 +95,19 @@ fn chunk(text: &str, mut start: usize, mut end: usize, out: &mut Vec<Word>) {
     if start < end {
         let s = &text[start..end];
         let up = s.to_uppercase().replace('\u{2019}', "'");
-        if up.len() > 3 && up.ends_with("N'T") && up.is_char_boundary(up.len() - 3) {
+        // Byte position of the last apostrophe in the original text (' or ’).
+        let apostrophe = s.rfind(['\'', '\u{2019}']).map(|a| start + a);
+        match apostrophe {
             // "can't" -> CA N'T, "won't" -> WO N'T, "didn't" -> DID N'T.
-            let cut = end - "n't".len();
-            push(text, start, cut, out);
-            push(text, cut, end, out);
-        } else if up.len() > 2 && up.ends_with("'S") && up.is_char_boundary(up.len() - 2) {
-            let cut = end - "'s".len();
-            push(text, start, cut, out);
-            push(text, cut, end, out);
-        } else {
-            push(text, start, end, out);
+            Some(a) if up.len() > 3 && up.ends_with("N'T") && a > start + 1 => {
+                push(text, start, a - 1, out);
+                push(text, a - 1, end, out);
+            }
+            Some(a) if up.len() > 2 && up.ends_with("'S") && a > start => {
+                push(text, start, a, out);
+                push(text, a, end, out);
+            }
+            _ => push(text, start, end, out),
         }
     }
     for (s, e) in tail.into_iter().rev() {
@@ -137,15 +140,25 @@ mod tests {
     #[test]
     fn keeps_abbreviations_and_hyphens() {
         assert_eq!(ups("the U.S. and K.U."), ["THE", "U.S.", "AND", "K.U."]);
-        assert_eq!(ups("an anti- Gondor Barad-dur"), ["AN", "ANTI-", "GONDOR", "BARAD-DUR"]);
+        assert_eq!(
+            ups("an anti- Gondor Barad-dur"),
+            ["AN", "ANTI-", "GONDOR", "BARAD-DUR"]
+        );
         assert_eq!(ups("Dol_Amroth"), ["DOL", "AMROTH"]);
     }
 
     #[test]
     fn offsets_point_into_the_text() {
-        let text = "(Arnor's) ties.";
+        assert_eq!(
+            ups("the world\u{2019}s can\u{2019}t"),
+            ["THE", "WORLD", "'S", "CA", "N'T"]
+        );
+        let text = "(Arnor's) ties in the world\u{2019}s.";
         for w in words(text) {
-            assert_eq!(text[w.start..w.end].to_uppercase(), w.up);
+            assert_eq!(
+                text[w.start..w.end].to_uppercase().replace('\u{2019}', "'"),
+                w.up
+            );
         }
     }
 }
