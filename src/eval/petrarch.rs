@@ -362,3 +362,43 @@ Arnor is about to restore
         assert_eq!(s.mismatches[0].id, "DEMO-00");
     }
 }
+
+#[cfg(test)]
+mod shared_data {
+    use super::*;
+
+    const RECORDS: &str = "../shared/eval/petrarch2/text/PETR.UnitTest.records.xml";
+    const DICTIONARIES: &str = "../shared/eval/petrarch2/dictionaries";
+
+    #[test]
+    fn petrarch_unit_tests_with_their_own_dictionaries() {
+        if !Path::new(RECORDS).exists() {
+            eprintln!("skipped: {RECORDS} is absent");
+            return;
+        }
+        let scores = eval_petrarch(Path::new(RECORDS), Some(Path::new(DICTIONARIES)), None);
+        let Ok(scores) = scores else {
+            panic!("the PETRARCH unit tests do not run: {scores:?}");
+        };
+        assert_eq!(scores.sentences, 284);
+        assert!(scores.exact_sentence_share >= 0.70, "{scores:?}");
+        assert_eq!(scores.dictionary_lines_skipped, Some(0));
+    }
+
+    #[test]
+    fn phoenix_dictionaries_load() {
+        if !Path::new(DICTIONARIES).exists() {
+            eprintln!("skipped: {DICTIONARIES} is absent");
+            return;
+        }
+        let loaded = dictionaries::load(Path::new(DICTIONARIES), &DictionaryFiles::default());
+        let Ok(loaded) = loaded else {
+            panic!("the Phoenix dictionaries do not load: {loaded:?}");
+        };
+        let sizes = loaded.dictionaries.sizes();
+        assert!(
+            sizes.actors > 20_000 && sizes.verb_patterns > 5_000,
+            "{sizes:?}"
+        );
+    }
+}
