@@ -21,7 +21,7 @@ pub struct DictionaryFiles {
 impl Default for DictionaryFiles {
     fn default() -> Self {
         DictionaryFiles {
-            verbs: "CAMEO.verbpatterns.150430.txt".into(),
+            verbs: "CAMEO.2.0.txt".into(),
             actors: vec![
                 "Phoenix.Countries.actors.txt".into(),
                 "Phoenix.International.actors.txt".into(),

@@ -117,6 +117,14 @@ const CLAUSE: &[&str] = &[
     "UNLESS", "WHEREAS", "WHICH", "WHO", "WHOM", "WHOSE", "WHERE",
 ];
 
+/// Words a finite or infinitive verb does not follow: "Gondor's attack", "very close",
+/// "for talks", "after leaving".
+const NOT_BEFORE_VERBS: &[&str] = &[
+    "'S", "OF", "VERY", "TOO", "SO", "QUITE", "RATHER", "MORE", "MOST", "IN", "ON", "AT", "FOR",
+    "FROM", "WITH", "OVER", "ABOUT", "AGAINST", "INTO", "DURING", "AFTER", "BEFORE", "WITHOUT",
+    "BETWEEN", "AMONG", "UPON",
+];
+
 const MODALS: &[&str] = &[
     "WILL", "WOULD", "SHALL", "SHOULD", "CAN", "COULD", "MAY", "MIGHT", "MUST",
 ];
@@ -295,7 +303,7 @@ impl<'d> Sentence<'d> {
             }
             let joins = units
                 .last()
-                .is_some_and(|u| start - u.end <= 3 && (u.end..start).all(|k| self.np_internal(k)));
+                .is_some_and(|u| start - u.end <= 4 && (u.end..start).all(|k| self.np_internal(k)));
             if !joins {
                 units.push(Unit {
                     start,
@@ -451,12 +459,7 @@ impl<'d> Sentence<'d> {
         if start == 0 {
             return false;
         }
-        if self.is(
-            start - 1,
-            &[
-                "'S", "OF", "VERY", "TOO", "SO", "QUITE", "RATHER", "MORE", "MOST",
-            ],
-        ) {
+        if self.is(start - 1, NOT_BEFORE_VERBS) {
             return true;
         }
         if self.in_unit[start - 1] {
