@@ -14,7 +14,9 @@ pub mod gazetteer;
 pub mod language;
 pub mod lexicon;
 pub mod ner;
+pub mod pos;
 pub mod quotes;
+pub mod syntax;
 pub mod tagger;
 pub mod text;
 
