@@ -3,6 +3,9 @@
 //! The coder arrives with the events issue; until then `find` returns no events
 //! rather than guessed ones.
 
+pub mod dates;
+pub mod lexicon;
+
 use serde::Serialize;
 
 use crate::article::Article;

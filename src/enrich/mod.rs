@@ -15,7 +15,9 @@ pub mod language;
 pub mod lexicon;
 pub mod ner;
 pub mod petrarch;
+pub mod pos;
 pub mod quotes;
+pub mod syntax;
 pub mod tagger;
 pub mod text;
 

@@ -2,11 +2,13 @@
 //!
 //! - [`ner`]: CoNLL-2003 files (reader, shared with training) and exact-span NER scores.
 //! - [`petrarch`]: PETRARCH2 validation records and event-triple scores.
+//! - [`pos`]: UD CoNLL-U files (reader, shared with `train pos`) and POS accuracy.
 //! - [`quotes`]: PolNeAR files and quote content / speaker scores.
 //! - [`standin`]: simple entities for quote unit tests and error analysis.
 
 pub mod ner;
 pub mod petrarch;
+pub mod pos;
 pub mod quotes;
 pub mod standin;
 
