@@ -137,6 +137,10 @@ enum EvalCommand {
         /// Also list the records not coded exactly.
         #[arg(long)]
         errors: bool,
+        /// With `--dictionaries`: tell verbs from nouns by the dictionary rules alone, without
+        /// the part-of-speech tagger.
+        #[arg(long)]
+        no_tagger: bool,
     },
 }
 
@@ -319,15 +323,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             dictionaries,
             json,
             errors,
+            no_tagger,
         }) => {
             let enricher = match dictionaries {
                 Some(_) => None,
                 None => Some(Enricher::new().context("loading the enrichment models")?),
             };
+            let pos = match (&dictionaries, no_tagger) {
+                (Some(_), false) => Some(
+                    news_enricher::enrich::pos::PosTagger::load_embedded()
+                        .context("loading the part-of-speech model")?,
+                ),
+                _ => None,
+            };
             let scores = news_enricher::eval::petrarch::eval_petrarch(
                 &petrarch,
                 dictionaries.as_deref(),
                 enricher.as_ref(),
+                pos.as_ref(),
             )
             .with_context(|| format!("scoring {}", petrarch.display()))?;
             if errors {
@@ -460,7 +473,12 @@ fn enricher(settings: &Settings) -> anyhow::Result<Enricher> {
         seconds = loaded.seconds,
         "Events are coded with PETRARCH dictionaries."
     );
-    Ok(enricher.with_event_coder(EventCoder::Petrarch(Box::new(loaded.dictionaries))))
+    let pos = news_enricher::enrich::pos::PosTagger::load_embedded()
+        .context("loading the part-of-speech model")?;
+    Ok(enricher.with_event_coder(EventCoder::Petrarch(
+        Box::new(loaded.dictionaries),
+        Box::new(pos),
+    )))
 }
 
 async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {

@@ -116,7 +116,8 @@ impl std::error::Error for LoadError {}
 pub enum EventCoder {
     #[default]
     BuiltIn,
-    Petrarch(Box<petrarch::Dictionaries>),
+    /// The dictionaries, with the part-of-speech tagger that tells their verbs from nouns.
+    Petrarch(Box<petrarch::Dictionaries>, Box<pos::PosTagger>),
 }
 
 /// The analysis stages with their loaded models. Share it behind an `Arc`.
@@ -178,7 +179,7 @@ impl Enricher {
         lap(&mut times.quotes);
         let events = match &self.coder {
             EventCoder::BuiltIn => events::find(article),
-            EventCoder::Petrarch(d) => petrarch::events(d, &text, article),
+            EventCoder::Petrarch(d, pos) => petrarch::events(d, &text, &pos.tag(&text), article),
         };
         lap(&mut times.events);
         Enrichment {

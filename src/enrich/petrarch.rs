@@ -9,11 +9,12 @@ pub mod coder;
 pub mod dictionaries;
 pub mod words;
 
-pub use coder::{code_sentence, Coded};
+pub use coder::{code_sentence, code_sentence_hinted, Coded};
 pub use dictionaries::{Dictionaries, DictionaryError, Sizes, Skipped, Sources};
 
 use super::events::{Actor, Cameo, Event, EventDate, Span};
-use super::text::Text;
+use super::pos::{Tag, Upos};
+use super::text::{Span as TextSpan, Text};
 use crate::article::Article;
 
 /// CAMEO root codes: label and Goldstein score of the root (sub-codes take the root's).
@@ -40,10 +41,21 @@ const ROOTS: [(&str, f64); 20] = [
     ("Use unconventional mass violence", -10.0),
 ];
 
+/// Part-of-speech hints for the coder over `span` of `text`: (byte offset from the span's
+/// start, whether the token is tagged a verb), sorted.
+pub fn verb_hints(text: &Text, tags: &[Tag], span: TextSpan) -> Vec<(usize, bool)> {
+    text.tokens()
+        .iter()
+        .zip(tags)
+        .filter(|(t, _)| t.start() >= span.start && t.end() <= span.end)
+        .map(|(t, tag)| (t.start() - span.start, tag.upos == Upos::Verb))
+        .collect()
+}
+
 /// The events of an article, sentence by sentence, coded with PETRARCH dictionaries.
 /// Codes that are not CAMEO numbers (test markers such as `345` pass, `174K` does not) are
 /// left out, as are events whose root is unknown.
-pub fn events(d: &Dictionaries, text: &Text, article: &Article) -> Vec<Event> {
+pub fn events(d: &Dictionaries, text: &Text, tags: &[Tag], article: &Article) -> Vec<Event> {
     let date = article.published.map(|p| p.date);
     let ymd = date.map(|d| {
         use chrono::Datelike;
@@ -53,7 +65,8 @@ pub fn events(d: &Dictionaries, text: &Text, article: &Article) -> Vec<Event> {
     for sentence in text.sentences() {
         let span = sentence.span;
         let body = text.slice(span);
-        for c in code_sentence(d, body, ymd) {
+        let hints = verb_hints(text, tags, span);
+        for c in code_sentence_hinted(d, body, ymd, &hints) {
             let Some(cameo) = cameo(&c.code) else {
                 continue;
             };

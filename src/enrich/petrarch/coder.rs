@@ -218,18 +218,41 @@ struct Sentence<'d> {
     groups: Vec<Group>,
     /// Token -> whether it lies in an actor or agent phrase.
     in_unit: Vec<bool>,
+    /// Token -> whether a tagger calls it a verb (None: no tag for it).
+    verbal: Vec<Option<bool>>,
 }
 
 /// Codes one sentence. `date` (YYYYMMDD) selects date-restricted actor codes.
 pub fn code_sentence(d: &Dictionaries, text: &str, date: Option<u32>) -> Vec<Coded> {
-    let text = text.replace("&amp;", "&");
-    let words = words(&text);
+    code_sentence_hinted(d, text, date, &[])
+}
+
+/// [`code_sentence`] with part-of-speech hints: (byte offset of a word in `text`, whether a
+/// tagger calls it a verb). A dictionary verb the tagger calls something else is not coded;
+/// one it calls a verb skips the noun-use rules.
+pub fn code_sentence_hinted(
+    d: &Dictionaries,
+    text: &str,
+    date: Option<u32>,
+    hints: &[(usize, bool)],
+) -> Vec<Coded> {
+    let words = words(text);
     let ups: Vec<String> = words.iter().map(|w| w.up.clone()).collect();
     if (0..ups.len()).any(|i| d.discards.longest(&ups, i).is_some()) {
         return Vec::new();
     }
+    let verbal = words
+        .iter()
+        .map(|w| {
+            hints
+                .binary_search_by_key(&w.start, |h| h.0)
+                .ok()
+                .map(|i| hints[i].1)
+        })
+        .collect();
     let mut s = Sentence {
         d,
+        verbal,
         in_unit: vec![false; ups.len()],
         words,
         ups,
@@ -440,7 +463,13 @@ impl<'d> Sentence<'d> {
             };
             let start = i - longest.before.len();
             let end = i + 1 + longest.after.len();
-            if self.is_noun_use(start) {
+            // A multi-word verb ("wire tap", "cordon off") is its own evidence.
+            let multi = end - start > 1;
+            let noun = match self.verbal[i] {
+                Some(verbal) if !multi => !verbal,
+                _ => self.is_noun_use(start),
+            };
+            if noun {
                 i += 1;
                 continue;
             }
