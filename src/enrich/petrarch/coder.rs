@@ -567,9 +567,10 @@ impl<'d> Sentence<'d> {
                 .or_else(|| self.object(&verb, source));
             let (Some(s), Some(t)) = (source, target) else {
                 if let (Some(s), None) = (source, target) {
-                    // "Gondor and Osgiliath have renewed ties": members act on each other.
+                    // "Gondor and Osgiliath have renewed ties": with a two-way code
+                    // (`[064:064]`), the members of a compound subject act on each other.
                     let codes = &self.groups[s].codes;
-                    if codes.len() > 1 && self.groups[s].end <= verb.start {
+                    if codes.len() > 1 && reverse.is_some() && self.groups[s].end <= verb.start {
                         for a in codes {
                             for b in codes {
                                 push(a, b, &forward);
