@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use news_enricher::article::Article;
 use news_enricher::config::Settings;
 use news_enricher::decode::Limits;
+use news_enricher::enrich::petrarch::PetrarchCoder;
 use news_enricher::enrich::{Enricher, EventCoder};
 use news_enricher::process::{self, Options, Outcome};
 use news_enricher::stats::Stats;
@@ -475,10 +476,10 @@ fn enricher(settings: &Settings) -> anyhow::Result<Enricher> {
     );
     let pos = news_enricher::enrich::pos::PosTagger::load_embedded()
         .context("loading the part-of-speech model")?;
-    Ok(enricher.with_event_coder(EventCoder::Petrarch(
-        Box::new(loaded.dictionaries),
-        Box::new(pos),
-    )))
+    let codes = news_enricher::enrich::events::lexicon::EventLexicon::embedded()
+        .context("loading the CAMEO code table")?;
+    let coder = PetrarchCoder::new(loaded.dictionaries, pos, codes);
+    Ok(enricher.with_event_coder(EventCoder::Petrarch(Box::new(coder))))
 }
 
 async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {

@@ -116,8 +116,7 @@ impl std::error::Error for LoadError {}
 pub enum EventCoder {
     #[default]
     BuiltIn,
-    /// The dictionaries, with the part-of-speech tagger that tells their verbs from nouns.
-    Petrarch(Box<petrarch::Dictionaries>, Box<pos::PosTagger>),
+    Petrarch(Box<petrarch::PetrarchCoder>),
 }
 
 /// The analysis stages with their loaded models. Share it behind an `Arc`.
@@ -179,7 +178,7 @@ impl Enricher {
         lap(&mut times.quotes);
         let events = match &self.coder {
             EventCoder::BuiltIn => events::find(article),
-            EventCoder::Petrarch(d, pos) => petrarch::events(d, &text, &pos.tag(&text), article),
+            EventCoder::Petrarch(coder) => coder.events(&text, article),
         };
         lap(&mut times.events);
         Enrichment {

@@ -12,34 +12,72 @@ pub mod words;
 pub use coder::{code_sentence, code_sentence_hinted, Coded};
 pub use dictionaries::{Dictionaries, DictionaryError, Sizes, Skipped, Sources};
 
+use super::events::lexicon::EventLexicon;
 use super::events::{Actor, Cameo, Event, EventDate, Span};
-use super::pos::{Tag, Upos};
+use super::pos::{PosTagger, Tag, Upos};
 use super::text::{Span as TextSpan, Text};
 use crate::article::Article;
 
-/// CAMEO root codes: label and Goldstein score of the root (sub-codes take the root's).
-const ROOTS: [(&str, f64); 20] = [
-    ("Make public statement", 0.0),
-    ("Appeal", 3.0),
-    ("Express intent to cooperate", 4.0),
-    ("Consult", 1.0),
-    ("Engage in diplomatic cooperation", 3.5),
-    ("Engage in material cooperation", 6.0),
-    ("Provide aid", 7.0),
-    ("Yield", 5.0),
-    ("Investigate", -2.0),
-    ("Demand", -5.0),
-    ("Disapprove", -2.0),
-    ("Reject", -4.0),
-    ("Threaten", -6.0),
-    ("Protest", -6.5),
-    ("Exhibit military posture", -7.2),
-    ("Reduce relations", -4.0),
-    ("Coerce", -7.0),
-    ("Assault", -9.0),
-    ("Fight", -10.0),
-    ("Use unconventional mass violence", -10.0),
-];
+/// PETRARCH dictionaries with what coding articles needs beside them: the part-of-speech
+/// tagger (dictionary verbs from nouns) and the CAMEO code table (labels, Goldstein, PLOVER).
+#[derive(Debug)]
+pub struct PetrarchCoder {
+    pub dictionaries: Dictionaries,
+    pos: PosTagger,
+    codes: EventLexicon,
+}
+
+impl PetrarchCoder {
+    pub fn new(dictionaries: Dictionaries, pos: PosTagger, codes: EventLexicon) -> PetrarchCoder {
+        PetrarchCoder {
+            dictionaries,
+            pos,
+            codes,
+        }
+    }
+
+    /// The events of an article, sentence by sentence.
+    pub fn events(&self, text: &Text, article: &Article) -> Vec<Event> {
+        events(self, text, &self.pos.tag(text), article)
+    }
+
+    /// What the code table says about `code`, else about its parent codes.
+    fn cameo(&self, code: &str) -> Option<Cameo> {
+        if !(2..=4).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let root = &code[..2];
+        let n: u8 = root.parse().ok()?;
+        if !(1..=20).contains(&n) {
+            return None;
+        }
+        let info = [code, &code[..code.len().min(3)], &format!("{root}0")]
+            .into_iter()
+            .find_map(|c| self.codes.code(c))?;
+        // The output schema's quad classes: 1 verbal and 2 material cooperation, 3 verbal
+        // and 4 material conflict (statements count with verbal cooperation).
+        let quad_class = match n {
+            1..=5 => 1,
+            6..=8 => 2,
+            9..=13 => 3,
+            _ => 4,
+        };
+        Some(Cameo {
+            code: code.to_string(),
+            root: root.to_string(),
+            label: info.label.clone(),
+            quad_class,
+            goldstein: info.goldstein,
+        })
+    }
+
+    fn plover(&self, code: &str) -> Option<String> {
+        [code, &code[..code.len().min(3)]]
+            .into_iter()
+            .find_map(|c| self.codes.code(c))
+            .and_then(|i| i.plover.clone())
+    }
+}
 
 /// Part-of-speech hints for the coder over `span` of `text`: (byte offset from the span's
 /// start, whether the token is tagged a verb), sorted.
@@ -52,10 +90,10 @@ pub fn verb_hints(text: &Text, tags: &[Tag], span: TextSpan) -> Vec<(usize, bool
         .collect()
 }
 
-/// The events of an article, sentence by sentence, coded with PETRARCH dictionaries.
-/// Codes that are not CAMEO numbers (test markers such as `345` pass, `174K` does not) are
-/// left out, as are events whose root is unknown.
-pub fn events(d: &Dictionaries, text: &Text, tags: &[Tag], article: &Article) -> Vec<Event> {
+/// The events of an article, sentence by sentence, coded with PETRARCH dictionaries. Codes
+/// that are not in the CAMEO code table (test markers such as `174K` or `903`) are left out.
+fn events(coder: &PetrarchCoder, text: &Text, tags: &[Tag], article: &Article) -> Vec<Event> {
+    let d = &coder.dictionaries;
     let date = article.published.map(|p| p.date);
     let ymd = date.map(|d| {
         use chrono::Datelike;
@@ -67,13 +105,13 @@ pub fn events(d: &Dictionaries, text: &Text, tags: &[Tag], article: &Article) ->
         let body = text.slice(span);
         let hints = verb_hints(text, tags, span);
         for c in code_sentence_hinted(d, body, ymd, &hints) {
-            let Some(cameo) = cameo(&c.code) else {
+            let Some(cameo) = coder.cameo(&c.code) else {
                 continue;
             };
             let (ts, te) = (span.start + c.trigger.0, span.start + c.trigger.1);
             out.push(Event {
                 cameo,
-                plover: None,
+                plover: coder.plover(&c.code),
                 source: Some(Actor {
                     entity_id: None,
                     code: c.source,
@@ -103,26 +141,4 @@ pub fn events(d: &Dictionaries, text: &Text, tags: &[Tag], article: &Article) ->
         }
     }
     out
-}
-
-fn cameo(code: &str) -> Option<Cameo> {
-    if !(2..=4).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let root = &code[..2];
-    let n: usize = root.parse().ok()?;
-    let (label, goldstein) = *ROOTS.get(n.checked_sub(1)?)?;
-    let quad_class = match n {
-        1..=5 => 1,
-        6..=8 => 2,
-        9..=13 => 3,
-        _ => 4,
-    };
-    Some(Cameo {
-        code: code.to_string(),
-        root: root.to_string(),
-        label: label.to_string(),
-        quad_class,
-        goldstein,
-    })
 }
