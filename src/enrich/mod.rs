@@ -178,7 +178,7 @@ impl Enricher {
         lap(&mut times.quotes);
         let events = match &self.coder {
             EventCoder::BuiltIn => events::find(article),
-            EventCoder::Petrarch(coder) => coder.events(&text, article),
+            EventCoder::Petrarch(coder) => coder.events(&text, article, &entities),
         };
         lap(&mut times.events);
         Enrichment {

@@ -12,6 +12,7 @@ pub mod words;
 pub use coder::{code_sentence, code_sentence_hinted, Coded};
 pub use dictionaries::{Dictionaries, DictionaryError, Sizes, Skipped, Sources};
 
+use super::entities::Entity;
 use super::events::lexicon::EventLexicon;
 use super::events::{Actor, Cameo, Event, EventDate, Span};
 use super::pos::{PosTagger, Tag, Upos};
@@ -36,9 +37,10 @@ impl PetrarchCoder {
         }
     }
 
-    /// The events of an article, sentence by sentence.
-    pub fn events(&self, text: &Text, article: &Article) -> Vec<Event> {
-        events(self, text, &self.pos.tag(text), article)
+    /// The events of an article, sentence by sentence; actors are tied to the entities
+    /// whose mentions they overlap.
+    pub fn events(&self, text: &Text, article: &Article, entities: &[Entity]) -> Vec<Event> {
+        events(self, text, &self.pos.tag(text), article, entities)
     }
 
     /// What the code table says about `code`, else about its parent codes.
@@ -92,7 +94,13 @@ pub fn verb_hints(text: &Text, tags: &[Tag], span: TextSpan) -> Vec<(usize, bool
 
 /// The events of an article, sentence by sentence, coded with PETRARCH dictionaries. Codes
 /// that are not in the CAMEO code table (test markers such as `174K` or `903`) are left out.
-fn events(coder: &PetrarchCoder, text: &Text, tags: &[Tag], article: &Article) -> Vec<Event> {
+fn events(
+    coder: &PetrarchCoder,
+    text: &Text,
+    tags: &[Tag],
+    article: &Article,
+    entities: &[Entity],
+) -> Vec<Event> {
     let d = &coder.dictionaries;
     let date = article.published.map(|p| p.date);
     let ymd = date.map(|d| {
@@ -109,15 +117,17 @@ fn events(coder: &PetrarchCoder, text: &Text, tags: &[Tag], article: &Article) -
                 continue;
             };
             let (ts, te) = (span.start + c.trigger.0, span.start + c.trigger.1);
+            let entity =
+                |(a, b): (usize, usize)| entity_at(entities, span.start + a, span.start + b);
             out.push(Event {
                 cameo,
                 plover: coder.plover(&c.code),
                 source: Some(Actor {
-                    entity_id: None,
+                    entity_id: entity(c.source_span),
                     code: c.source,
                 }),
                 target: Some(Actor {
-                    entity_id: None,
+                    entity_id: entity(c.target_span),
                     code: c.target,
                 }),
                 date: date.map(|d| EventDate {
@@ -141,4 +151,20 @@ fn events(coder: &PetrarchCoder, text: &Text, tags: &[Tag], article: &Article) -
         }
     }
     out
+}
+
+/// The entity with the most bytes of its mentions inside `start..end`.
+fn entity_at(entities: &[Entity], start: usize, end: usize) -> Option<String> {
+    entities
+        .iter()
+        .filter_map(|e| {
+            let overlap: usize = e
+                .mentions
+                .iter()
+                .map(|m| end.min(m.end).saturating_sub(start.max(m.start)))
+                .sum();
+            (overlap > 0).then_some((overlap, e))
+        })
+        .max_by_key(|(overlap, _)| *overlap)
+        .map(|(_, e)| e.id.clone())
 }

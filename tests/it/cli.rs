@@ -249,6 +249,13 @@ fn enrich_codes_events_with_configured_petrarch_dictionaries() {
         "the discarded sentence codes nothing; the date picks Smeagol's code"
     );
     assert_eq!(events[0]["trigger"]["text"], "condemned");
+    let kyiv = records[0]["entities"]
+        .as_array()
+        .expect("entities")
+        .iter()
+        .find(|e| e["name"] == "Kyiv")
+        .map(|e| e["id"].clone());
+    assert_eq!(Some(events[0]["target"]["entity_id"].clone()), kyiv);
     assert_eq!(events[0]["cameo"]["quad_class"], 3);
 }
 

@@ -14,13 +14,16 @@ use std::collections::HashSet;
 use super::dictionaries::{Agent, Code, Dictionaries, Elem, ElemKind, Form, Pattern};
 use super::words::{words, Word};
 
-/// One coded event. `trigger` is the verb's byte span in the text given.
+/// One coded event. Spans are byte ranges in the text given: the verb, and the noun
+/// phrases that gave the source and target codes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Coded {
     pub source: String,
     pub target: String,
     pub code: String,
     pub trigger: (usize, usize),
+    pub source_span: (usize, usize),
+    pub target_span: (usize, usize),
 }
 
 const DETERMINERS: &[&str] = &[
@@ -143,7 +146,18 @@ const AUX: &[&str] = &[
 struct Group {
     start: usize,
     end: usize,
-    codes: Vec<String>,
+    codes: Vec<Coding>,
+}
+
+/// One actor code and the tokens of the phrase that gave it.
+#[derive(Debug, Clone)]
+struct Coding {
+    code: String,
+    tokens: (usize, usize),
+}
+
+fn codings(codes: Vec<String>, tokens: (usize, usize)) -> impl Iterator<Item = Coding> {
+    codes.into_iter().map(move |code| Coding { code, tokens })
 }
 
 /// A noun phrase with at most one actor and any number of agents.
@@ -401,21 +415,22 @@ impl<'d> Sentence<'d> {
             for u in &list[..upto] {
                 if u.base.is_some() {
                     base = Some(u);
-                    codes.extend(u.codes_with(None));
+                    codes.extend(codings(u.codes_with(None), (u.start, u.end)));
                 } else if let Some(b) = base {
                     // "Danish media and government": the actor carries over.
                     let mut heir = (*b).clone();
                     heir.suffix.truncate(heir.suffix.len().saturating_sub(1));
-                    codes.extend(heir.codes_with(Some(u)));
+                    codes.extend(codings(heir.codes_with(Some(u)), (u.start, u.end)));
                 } else {
-                    codes.extend(u.codes_with(None));
+                    codes.extend(codings(u.codes_with(None), (u.start, u.end)));
                 }
             }
             let mut end = list.last().map_or(0, |u| u.end);
             if let (true, Some(n)) = (linked, next) {
                 for a in &list[lead..] {
                     for actor in n.iter() {
-                        codes.extend(actor.codes_with(Some(a)));
+                        let tokens = (a.start.min(actor.start), a.end.max(actor.end));
+                        codes.extend(codings(actor.codes_with(Some(a)), tokens));
                     }
                 }
                 end = n.last().map_or(0, |u| u.end);
@@ -536,14 +551,18 @@ impl<'d> Sentence<'d> {
                 continue;
             };
             let trigger = (self.words[verb.start].start, self.words[verb.end - 1].end);
-            let mut push = |s: &str, t: &str, c: &Option<String>| {
+            let bytes = |t: (usize, usize)| (self.words[t.0].start, self.words[t.1 - 1].end);
+            let mut push = |s: &Coding, t: &Coding, c: &Option<String>| {
                 if let Some(c) = c {
-                    if s != t && seen.insert((s.to_string(), t.to_string(), c.clone())) {
+                    if s.code != t.code && seen.insert((s.code.clone(), t.code.clone(), c.clone()))
+                    {
                         out.push(Coded {
-                            source: s.to_string(),
-                            target: t.to_string(),
+                            source: s.code.clone(),
+                            target: t.code.clone(),
                             code: c.clone(),
                             trigger,
+                            source_span: bytes(s.tokens),
+                            target_span: bytes(t.tokens),
                         });
                     }
                 }
