@@ -345,6 +345,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .with_context(|| format!("scoring {}", petrarch.display()))?;
             if errors {
+                for k in &scores.skipped {
+                    eprintln!("skipped {}:{}: {}", k.file, k.line, k.reason);
+                }
                 for m in &scores.mismatches {
                     eprintln!(
                         "{}\t{}\n  expected {:?}\n  produced {:?}",

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::article::{Article, IdSource, Published};
 use crate::dictionaries::{self, DictionaryFiles};
-use crate::enrich::petrarch::{code_sentence_hinted, verb_hints, DictionaryError, Sizes};
+use crate::enrich::petrarch::{code_sentence_hinted, verb_hints, DictionaryError, Sizes, Skipped};
 use crate::enrich::pos::PosTagger;
 use crate::enrich::text::{analyse, Span as TextSpan};
 use crate::enrich::Enricher;
@@ -176,6 +176,9 @@ pub struct PetrarchScores {
     pub dictionary_lines_skipped: Option<usize>,
     #[serde(skip)]
     pub mismatches: Vec<Mismatch>,
+    /// Dictionary lines skipped, as PETRARCH would skip them.
+    #[serde(skip)]
+    pub skipped: Vec<Skipped>,
 }
 
 /// A record not coded exactly, for error analysis.
@@ -236,6 +239,7 @@ pub fn score(
         dictionary_sizes: None,
         dictionary_lines_skipped: None,
         mismatches,
+        skipped: Vec::new(),
     }
 }
 
@@ -281,6 +285,7 @@ pub fn eval_petrarch(
             scores.dictionary_load_seconds = Some(loaded.seconds);
             scores.dictionary_sizes = Some(d.sizes());
             scores.dictionary_lines_skipped = Some(d.skipped.len());
+            scores.skipped = d.skipped.clone();
             Ok(scores)
         }
         (None, Some(enricher)) => {

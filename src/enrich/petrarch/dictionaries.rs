@@ -349,7 +349,10 @@ impl Dictionaries {
             };
             let head = line[..line.find('[').unwrap_or(line.len())].trim();
             let mut forms = Vec::new();
-            if let (Some(a), Some(b)) = (head.find('!'), head.rfind('!')) {
+            // The first `!NAME!` is substituted, as PETRARCH does.
+            let first = head.find('!');
+            let second = first.and_then(|a| head[a + 1..].find('!').map(|b| a + 1 + b));
+            if let (Some(a), Some(b)) = (first, second) {
                 let name = &head[a + 1..b];
                 match markers.get(name) {
                     Some(values) if a < b => {
