@@ -6,7 +6,7 @@
 //!
 //! Stages: [`language`] -> [`text`] (tokens, sentences, dateline) -> [`ner`] (typed spans,
 //! with the [`tagger`] and [`gazetteer`]) -> [`entities`] (with the [`lexicon`]) ->
-//! [`quotes`] -> [`events`].
+//! [`quotes`] -> [`events`] (with [`pos`] tags and [`syntax`] chunks and clauses).
 
 pub mod entities;
 pub mod events;
@@ -96,14 +96,18 @@ pub struct StageTimes {
 #[derive(Debug)]
 pub enum LoadError {
     Model(tagger::ModelError),
+    PosModel(tagger::ModelError),
     Lexicon(lexicon::LexiconError),
+    EventLexicon(events::lexicon::EventLexiconError),
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Model(err) => write!(f, "the NER model does not load: {err}"),
+            LoadError::PosModel(err) => write!(f, "the POS model does not load: {err}"),
             LoadError::Lexicon(err) => write!(f, "the lexicon does not load: {err}"),
+            LoadError::EventLexicon(err) => write!(f, "the event lexicon does not load: {err}"),
         }
     }
 }
@@ -115,6 +119,8 @@ impl std::error::Error for LoadError {}
 pub struct Enricher {
     recognizer: ner::Recognizer,
     lexicon: lexicon::Lexicon,
+    pos: pos::PosTagger,
+    coder: events::Coder,
 }
 
 impl Enricher {
@@ -123,6 +129,10 @@ impl Enricher {
         Ok(Enricher {
             recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
             lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
+            pos: pos::PosTagger::load_embedded().map_err(LoadError::PosModel)?,
+            coder: events::Coder::new(
+                events::lexicon::EventLexicon::embedded().map_err(LoadError::EventLexicon)?,
+            ),
         })
     }
 
@@ -160,7 +170,14 @@ impl Enricher {
         lap(&mut times.entities);
         let quotes = quotes::find(&text, &entities);
         lap(&mut times.quotes);
-        let events = events::find(article);
+        let names: Vec<text::Span> = spans
+            .iter()
+            .map(|s| text::Span::new(s.start, s.end))
+            .collect();
+        let syntax = syntax::analyse(&text, &self.pos, &names);
+        let events = self
+            .coder
+            .code(&text, &syntax, &entities, &self.lexicon, date);
         lap(&mut times.events);
         Enrichment {
             language,
