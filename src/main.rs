@@ -99,6 +99,17 @@ enum TrainCommand {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// The event coder: `--conflibert FILE.tsv` (`sentence<TAB>quad class 0-4`: accuracy and
+    /// macro-F1 of the most confident event's quad class, 0 when none) and/or
+    /// `--plover FILE.json` (PLOVER type accuracy and source/target country match).
+    Events {
+        #[arg(long)]
+        conflibert: Option<PathBuf>,
+        #[arg(long)]
+        plover: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// POS accuracy (UPOS, and UPOS plus verb form) on a UD CoNLL-U file, on the project's
     /// own tokens.
     Pos {
@@ -245,6 +256,49 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     "dev: UPOS accuracy {:.4}, with verb forms {:.4} ({} tokens)",
                     dev.upos_accuracy, dev.label_accuracy, dev.tokens
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(EvalCommand::Events {
+            conflibert,
+            plover,
+            json,
+        }) => {
+            if conflibert.is_none() && plover.is_none() {
+                anyhow::bail!("give --conflibert FILE and/or --plover FILE");
+            }
+            let enricher = Enricher::new().context("loading the enrichment models")?;
+            if let Some(path) = conflibert {
+                let scores = news_enricher::eval::events::eval_conflibert(&enricher, &path)
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                if json {
+                    println!("{}", serde_json::to_string(&scores)?);
+                } else {
+                    println!(
+                        "conflibert: accuracy {:.4}  macro-F1 {:.4}  ({} sentences; F1 per class 0-4: {})",
+                        scores.accuracy,
+                        scores.macro_f1,
+                        scores.sentences,
+                        scores
+                            .per_class_f1
+                            .iter()
+                            .map(|f| format!("{f:.3}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                }
+            }
+            if let Some(path) = plover {
+                let scores = news_enricher::eval::events::eval_plover(&enricher, &path)
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                if json {
+                    println!("{}", serde_json::to_string(&scores)?);
+                } else {
+                    println!(
+                        "plover: type accuracy {:.4}  actor match {:.4}  ({} records)",
+                        scores.type_accuracy, scores.actor_match, scores.records
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

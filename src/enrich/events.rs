@@ -36,7 +36,8 @@ pub struct Cameo {
     pub code: String,
     pub root: String,
     pub label: String,
-    /// 1 verbal cooperation, 2 material cooperation, 3 verbal conflict, 4 material conflict.
+    /// 0 statement (root 01), 1 verbal cooperation, 2 material cooperation, 3 verbal conflict,
+    /// 4 material conflict.
     pub quad_class: u8,
     pub goldstein: f64,
 }
