@@ -137,7 +137,11 @@ pub fn classification_scores(pairs: &[(u8, u8)], n: usize) -> ConflibertScores {
         let pred: usize = confusion.iter().map(|r| r[c]).sum();
         let p = if pred == 0 { 0.0 } else { tp / pred as f64 };
         let r = if gold == 0 { 0.0 } else { tp / gold as f64 };
-        per_class_f1.push(if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) });
+        per_class_f1.push(if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        });
     }
     ConflibertScores {
         accuracy: correct as f64 / pairs.len().max(1) as f64,
@@ -155,7 +159,10 @@ pub fn predict_quad(enricher: &Enricher, id: usize, sentence: &str) -> u8 {
 }
 
 /// Scores quad-class predictions on a ConfliBERT file.
-pub fn eval_conflibert(enricher: &Enricher, path: &Path) -> Result<ConflibertScores, EventsEvalError> {
+pub fn eval_conflibert(
+    enricher: &Enricher,
+    path: &Path,
+) -> Result<ConflibertScores, EventsEvalError> {
     let data = read_conflibert(path)?;
     let pairs: Vec<(u8, u8)> = data
         .iter()
@@ -211,14 +218,14 @@ pub fn read_plover(path: &Path) -> Result<Vec<PloverRecord>, EventsEvalError> {
         let Some(text) = item.get("text").and_then(Value::as_str) else {
             continue;
         };
-        let event = item
-            .get("event")
-            .and_then(Value::as_str)
-            .ok_or_else(|| EventsEvalError::Format {
-                path: path.to_path_buf(),
-                line: n + 1,
-                message: "a record with text has no event type".into(),
-            })?;
+        let event =
+            item.get("event")
+                .and_then(Value::as_str)
+                .ok_or_else(|| EventsEvalError::Format {
+                    path: path.to_path_buf(),
+                    line: n + 1,
+                    message: "a record with text has no event type".into(),
+                })?;
         out.push(PloverRecord {
             text: text.to_string(),
             event: event.trim().to_ascii_uppercase(),
@@ -252,7 +259,25 @@ fn country_of(code: &str) -> Option<&str> {
     let c = code.get(..3)?;
     let sectors_only = matches!(
         c,
-        "GOV" | "MIL" | "COP" | "JUD" | "LEG" | "MED" | "IGO" | "NGO" | "BUS" | "OPP" | "REB" | "CVL" | "ELI" | "WST" | "EUR" | "AFR" | "ARB" | "ASA" | "LAM"
+        "GOV"
+            | "MIL"
+            | "COP"
+            | "JUD"
+            | "LEG"
+            | "MED"
+            | "IGO"
+            | "NGO"
+            | "BUS"
+            | "OPP"
+            | "REB"
+            | "CVL"
+            | "ELI"
+            | "WST"
+            | "EUR"
+            | "AFR"
+            | "ARB"
+            | "ASA"
+            | "LAM"
     );
     (!sectors_only).then_some(c)
 }
@@ -267,8 +292,12 @@ pub fn eval_plover(enricher: &Enricher, path: &Path) -> Result<PloverScores, Eve
         if best.and_then(|e| e.plover.as_deref()) == Some(r.event.as_str()) {
             types += 1;
         }
-        let src = best.and_then(|e| e.source.as_ref()).and_then(|a| country_of(&a.code));
-        let tgt = best.and_then(|e| e.target.as_ref()).and_then(|a| country_of(&a.code));
+        let src = best
+            .and_then(|e| e.source.as_ref())
+            .and_then(|a| country_of(&a.code));
+        let tgt = best
+            .and_then(|e| e.target.as_ref())
+            .and_then(|a| country_of(&a.code));
         if country_matches(&r.source, src) && country_matches(&r.target, tgt) {
             actors += 1;
         }

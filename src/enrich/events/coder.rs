@@ -166,10 +166,31 @@ impl Coder {
     /// The verb lemma a clause is matched with: the lexicon's irregular forms first.
     fn verb_lemma(&self, text: &Text, clause: &Clause) -> String {
         let form = lower(text, clause.verb.main);
-        match self.lexicon.form_lemma(&form) {
-            Some(l) => l.to_string(),
-            None => clause.verb.lemma.clone(),
+        if let Some(l) = self.lexicon.form_lemma(&form) {
+            return l.to_string();
         }
+        if !self.lexicon.verb_patterns(&clause.verb.lemma).is_empty() {
+            return clause.verb.lemma.clone();
+        }
+        // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
+        let mut candidates = Vec::new();
+        for suffix in ["ing", "ed", "es", "s", "d"] {
+            if let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) {
+                candidates.push(stem.to_string());
+                candidates.push(format!("{stem}e"));
+                let b = stem.as_bytes();
+                if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
+                    candidates.push(stem[..stem.len() - 1].to_string());
+                }
+                if let Some(y) = stem.strip_suffix('i') {
+                    candidates.push(format!("{y}y"));
+                }
+            }
+        }
+        candidates
+            .into_iter()
+            .find(|c| !self.lexicon.verb_patterns(c).is_empty())
+            .unwrap_or_else(|| clause.verb.lemma.clone())
     }
 
     /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
@@ -337,6 +358,20 @@ impl Coder {
                         None => code[ci] = None,
                     }
                 }
+                // "agreed to open its borders": an intention to cooperate, whatever the act.
+                (Some(Control::Intent), None)
+                    if clause.control.as_deref().is_some_and(|w| {
+                        matches!(
+                            w,
+                            "agree" | "pledge" | "promise" | "vow" | "offer" | "commit" | "decide"
+                        )
+                    }) =>
+                {
+                    code[ci] = self.lexicon.code("030").map(|i| (i, 0, 0.0));
+                    if g < n {
+                        silenced[g] = true;
+                    }
+                }
                 (Some(_), None) => code[ci] = None,
             }
         }
@@ -356,10 +391,18 @@ impl Coder {
                 _ => &clause.verb,
             };
             if verb.negated {
-                continue;
+                // "will not lift the ban", "did not agree": a refusal of cooperation; a
+                // negated conflict is nothing.
+                match (info.quad_class, combine(Control::Reject, &info.code)) {
+                    (1 | 2, Some(k)) => match self.lexicon.code(k) {
+                        Some(i) => info = i,
+                        None => continue,
+                    },
+                    _ => continue,
+                }
             }
             let mut confidence = 0.45 + 0.1 * specificity as f64 + bonus;
-            if let Some(m) = verb.modal.as_deref() {
+            if let Some(m) = verb.modal.as_deref().filter(|_| !verb.negated) {
                 match m {
                     "will" | "would" | "shall" | "'ll" => {
                         if !clause.verb.infinitive {
@@ -541,10 +584,13 @@ impl Coder {
             let host = syntax.clauses.iter().enumerate().find(|(_, c)| {
                 c.object.as_ref().is_some_and(|o| o.tokens.contains(&head))
                     || c.subject.as_ref().is_some_and(|s| s.tokens.contains(&head))
+                    || (c.span.contains(&head) && head >= c.verb.tokens.end)
             });
             if let Some((hi, h)) = host {
-                // Coded already, or inside a purpose, wish, negation or hypothesis.
-                if code[hi].is_some()
+                // Coded already (a statement's object may still be an act: "announced the
+                // release of"), or inside a purpose, wish, negation or hypothesis.
+                let statement = code[hi].is_some_and(|(i, _, _)| i.code.starts_with("01"));
+                if (code[hi].is_some() && !statement)
                     || h.verb.infinitive
                     || h.verb.negated
                     || h.verb.modal.is_some()
@@ -594,7 +640,7 @@ impl Coder {
             };
             if sources.is_empty() {
                 if let Some((_, c)) = host {
-                    if c.object.as_ref().is_some_and(|o| o.tokens.contains(&head)) {
+                    if head >= c.verb.tokens.end {
                         sources = c
                             .subject
                             .as_ref()
@@ -604,7 +650,7 @@ impl Coder {
             }
             let targets =
                 target_phrase.map_or(Vec::new(), |(r, h)| ctx.actors_with_of(&r, h, send));
-            if sources.is_empty() && targets.is_empty() {
+            if sources.is_empty() && targets.is_empty() && host.is_none() {
                 continue;
             }
             let span = syntax
@@ -622,7 +668,7 @@ impl Coder {
                 trigger: head..head + 1,
                 sources,
                 targets,
-                confidence: 0.35 + 0.1 * m.specificity as f64,
+                confidence: 0.4 + 0.1 * m.specificity as f64,
             });
         }
     }
