@@ -100,6 +100,31 @@ enum TrainCommand {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// The event coder: `--conflibert FILE.tsv` (`sentence<TAB>quad class 0-4`: accuracy and
+    /// macro-F1 of the most confident event's quad class, 0 when none), `--plover FILE.json`
+    /// (PLOVER type accuracy and source/target country match) and/or `--petrarch FILE.xml`
+    /// (PETRARCH2 validation records: share of sentences whose (source, target, code) set is
+    /// exact, triple precision/recall/F1). With `--dictionaries DIR`, events are coded with
+    /// the PETRARCH dictionaries there instead of the built-in lexicon.
+    Events {
+        #[arg(long)]
+        conflibert: Option<PathBuf>,
+        #[arg(long)]
+        plover: Option<PathBuf>,
+        #[arg(long)]
+        petrarch: Option<PathBuf>,
+        #[arg(long)]
+        dictionaries: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// With `--petrarch`: also list the records not coded exactly.
+        #[arg(long)]
+        errors: bool,
+        /// With `--petrarch` and `--dictionaries`: tell verbs from nouns by the dictionary
+        /// rules alone, without the part-of-speech tagger.
+        #[arg(long)]
+        no_tagger: bool,
+    },
     /// POS accuracy (UPOS, and UPOS plus verb form) on a UD CoNLL-U file, on the project's
     /// own tokens.
     Pos {
@@ -124,24 +149,6 @@ enum EvalCommand {
         polnear: PathBuf,
         #[arg(long)]
         json: bool,
-    },
-    /// Event coding: on PETRARCH2 validation records (`--petrarch FILE.xml`), the share of
-    /// sentences whose (source, target, code) set is exact and triple precision/recall/F1,
-    /// with PETRARCH dictionaries from `--dictionaries DIR` (else the built-in lexicon).
-    Events {
-        #[arg(long)]
-        petrarch: PathBuf,
-        #[arg(long)]
-        dictionaries: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
-        /// Also list the records not coded exactly.
-        #[arg(long)]
-        errors: bool,
-        /// With `--dictionaries`: tell verbs from nouns by the dictionary rules alone, without
-        /// the part-of-speech tagger.
-        #[arg(long)]
-        no_tagger: bool,
     },
 }
 
@@ -267,6 +274,78 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Eval(EvalCommand::Events {
+            conflibert,
+            plover,
+            petrarch,
+            dictionaries,
+            json,
+            errors,
+            no_tagger,
+        }) => {
+            if conflibert.is_none() && plover.is_none() && petrarch.is_none() {
+                anyhow::bail!("give --conflibert FILE, --plover FILE and/or --petrarch FILE");
+            }
+            if let Some(path) = &petrarch {
+                // The records name their own dictionary files; the built-in coder otherwise.
+                let built_in = match dictionaries {
+                    Some(_) => None,
+                    None => Some(Enricher::new().context("loading the enrichment models")?),
+                };
+                eval_petrarch(
+                    path,
+                    dictionaries.as_deref(),
+                    built_in.as_ref(),
+                    json,
+                    errors,
+                    no_tagger,
+                )?;
+            }
+            if conflibert.is_none() && plover.is_none() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let enricher = match &dictionaries {
+                Some(dir) => {
+                    let mut settings = settings.clone();
+                    settings.events.dictionaries = dir.display().to_string();
+                    enricher(&settings)?
+                }
+                None => Enricher::new().context("loading the enrichment models")?,
+            };
+            if let Some(path) = conflibert {
+                let scores = news_enricher::eval::events::eval_conflibert(&enricher, &path)
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                if json {
+                    println!("{}", serde_json::to_string(&scores)?);
+                } else {
+                    println!(
+                        "conflibert: accuracy {:.4}  macro-F1 {:.4}  ({} sentences; F1 per class 0-4: {})",
+                        scores.accuracy,
+                        scores.macro_f1,
+                        scores.sentences,
+                        scores
+                            .per_class_f1
+                            .iter()
+                            .map(|f| format!("{f:.3}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                }
+            }
+            if let Some(path) = plover {
+                let scores = news_enricher::eval::events::eval_plover(&enricher, &path)
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                if json {
+                    println!("{}", serde_json::to_string(&scores)?);
+                } else {
+                    println!(
+                        "plover: type accuracy {:.4}  actor match {:.4}  ({} records)",
+                        scores.type_accuracy, scores.actor_match, scores.records
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval(EvalCommand::Pos { ud, json }) => {
             let tagger = news_enricher::enrich::pos::PosTagger::load_embedded()
                 .context("loading the POS model")?;
@@ -314,75 +393,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!(
                         "{name:<6} precision {:.4}  recall {:.4}  F1 {:.4}  exact F1 {:.4}  speaker accuracy {:.4}",
                         level.precision, level.recall, level.f1, level.exact_f1, level.speaker_accuracy
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Eval(EvalCommand::Events {
-            petrarch,
-            dictionaries,
-            json,
-            errors,
-            no_tagger,
-        }) => {
-            let enricher = match dictionaries {
-                Some(_) => None,
-                None => Some(Enricher::new().context("loading the enrichment models")?),
-            };
-            let pos = match (&dictionaries, no_tagger) {
-                (Some(_), false) => Some(
-                    news_enricher::enrich::pos::PosTagger::load_embedded()
-                        .context("loading the part-of-speech model")?,
-                ),
-                _ => None,
-            };
-            let scores = news_enricher::eval::petrarch::eval_petrarch(
-                &petrarch,
-                dictionaries.as_deref(),
-                enricher.as_ref(),
-                pos.as_ref(),
-            )
-            .with_context(|| format!("scoring {}", petrarch.display()))?;
-            if errors {
-                for k in &scores.skipped {
-                    eprintln!("skipped {}:{}: {}", k.file, k.line, k.reason);
-                }
-                for m in &scores.mismatches {
-                    eprintln!(
-                        "{}\t{}\n  expected {:?}\n  produced {:?}",
-                        m.id, m.text, m.expected, m.produced
-                    );
-                }
-            }
-            if json {
-                println!("{}", serde_json::to_string(&scores)?);
-            } else {
-                println!(
-                    "{} sentences, {} exact ({:.4}); triples precision {:.4}  recall {:.4}  F1 {:.4}; coded in {:.3} s with {}",
-                    scores.sentences,
-                    scores.exact_sentences,
-                    scores.exact_sentence_share,
-                    scores.precision,
-                    scores.recall,
-                    scores.f1,
-                    scores.seconds,
-                    scores.coder
-                );
-                if let (Some(load), Some(sizes)) =
-                    (scores.dictionary_load_seconds, scores.dictionary_sizes)
-                {
-                    println!(
-                        "dictionaries loaded in {load:.3} s: {} verb blocks, {} verb forms, {} patterns, {} synsets, {} actors ({} phrases), {} agent phrases, {} discards; {} lines skipped",
-                        sizes.verb_blocks,
-                        sizes.verb_forms,
-                        sizes.verb_patterns,
-                        sizes.synsets,
-                        sizes.actors,
-                        sizes.actor_phrases,
-                        sizes.agent_phrases,
-                        sizes.discards,
-                        scores.dictionary_lines_skipped.unwrap_or(0)
                     );
                 }
             }
@@ -451,6 +461,74 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `eval events --petrarch`: PETRARCH2 validation records with the PETRARCH dictionaries in
+/// `dictionaries`, else with the `built_in` coder.
+fn eval_petrarch(
+    petrarch: &std::path::Path,
+    dictionaries: Option<&std::path::Path>,
+    built_in: Option<&Enricher>,
+    json: bool,
+    errors: bool,
+    no_tagger: bool,
+) -> anyhow::Result<()> {
+    let pos = match (&dictionaries, no_tagger) {
+        (Some(_), false) => Some(
+            news_enricher::enrich::pos::PosTagger::load_embedded()
+                .context("loading the part-of-speech model")?,
+        ),
+        _ => None,
+    };
+    let scores = news_enricher::eval::petrarch::eval_petrarch(
+        petrarch,
+        dictionaries,
+        built_in,
+        pos.as_ref(),
+    )
+    .with_context(|| format!("scoring {}", petrarch.display()))?;
+    if errors {
+        for k in &scores.skipped {
+            eprintln!("skipped {}:{}: {}", k.file, k.line, k.reason);
+        }
+        for m in &scores.mismatches {
+            eprintln!(
+                "{}\t{}\n  expected {:?}\n  produced {:?}",
+                m.id, m.text, m.expected, m.produced
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string(&scores)?);
+    } else {
+        println!(
+            "{} sentences, {} exact ({:.4}); triples precision {:.4}  recall {:.4}  F1 {:.4}; coded in {:.3} s with {}",
+            scores.sentences,
+            scores.exact_sentences,
+            scores.exact_sentence_share,
+            scores.precision,
+            scores.recall,
+            scores.f1,
+            scores.seconds,
+            scores.coder
+        );
+        if let (Some(load), Some(sizes)) = (scores.dictionary_load_seconds, scores.dictionary_sizes)
+        {
+            println!(
+                "dictionaries loaded in {load:.3} s: {} verb blocks, {} verb forms, {} patterns, {} synsets, {} actors ({} phrases), {} agent phrases, {} discards; {} lines skipped",
+                sizes.verb_blocks,
+                sizes.verb_forms,
+                sizes.verb_patterns,
+                sizes.synsets,
+                sizes.actors,
+                sizes.actor_phrases,
+                sizes.agent_phrases,
+                sizes.discards,
+                scores.dictionary_lines_skipped.unwrap_or(0)
+            );
+        }
+    }
+    Ok(())
+}
+
 fn unreachable_schema() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
@@ -477,11 +555,9 @@ fn enricher(settings: &Settings) -> anyhow::Result<Enricher> {
         seconds = loaded.seconds,
         "Events are coded with PETRARCH dictionaries."
     );
-    let pos = news_enricher::enrich::pos::PosTagger::load_embedded()
-        .context("loading the part-of-speech model")?;
     let codes = news_enricher::enrich::events::lexicon::EventLexicon::embedded()
         .context("loading the CAMEO code table")?;
-    let coder = PetrarchCoder::new(loaded.dictionaries, pos, codes);
+    let coder = PetrarchCoder::new(loaded.dictionaries, codes);
     Ok(enricher.with_event_coder(EventCoder::Petrarch(Box::new(coder))))
 }
 

@@ -6,7 +6,7 @@
 //!
 //! Stages: [`language`] -> [`text`] (tokens, sentences, dateline) -> [`ner`] (typed spans,
 //! with the [`tagger`] and [`gazetteer`]) -> [`entities`] (with the [`lexicon`]) ->
-//! [`quotes`] -> [`events`].
+//! [`quotes`] -> [`events`] (with [`pos`] tags and [`syntax`] chunks and clauses).
 
 pub mod entities;
 pub mod events;
@@ -97,14 +97,18 @@ pub struct StageTimes {
 #[derive(Debug)]
 pub enum LoadError {
     Model(tagger::ModelError),
+    PosModel(tagger::ModelError),
     Lexicon(lexicon::LexiconError),
+    EventLexicon(events::lexicon::EventLexiconError),
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Model(err) => write!(f, "the NER model does not load: {err}"),
+            LoadError::PosModel(err) => write!(f, "the POS model does not load: {err}"),
             LoadError::Lexicon(err) => write!(f, "the lexicon does not load: {err}"),
+            LoadError::EventLexicon(err) => write!(f, "the event lexicon does not load: {err}"),
         }
     }
 }
@@ -112,10 +116,9 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// What codes events: the built-in lexicon, or PETRARCH dictionaries a user keeps.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub enum EventCoder {
-    #[default]
-    BuiltIn,
+    BuiltIn(Box<events::Coder>),
     Petrarch(Box<petrarch::PetrarchCoder>),
 }
 
@@ -124,6 +127,7 @@ pub enum EventCoder {
 pub struct Enricher {
     recognizer: ner::Recognizer,
     lexicon: lexicon::Lexicon,
+    pos: pos::PosTagger,
     coder: EventCoder,
 }
 
@@ -133,7 +137,10 @@ impl Enricher {
         Ok(Enricher {
             recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
             lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
-            coder: EventCoder::BuiltIn,
+            pos: pos::PosTagger::load_embedded().map_err(LoadError::PosModel)?,
+            coder: EventCoder::BuiltIn(Box::new(events::Coder::new(
+                events::lexicon::EventLexicon::embedded().map_err(LoadError::EventLexicon)?,
+            ))),
         })
     }
 
@@ -177,8 +184,17 @@ impl Enricher {
         let quotes = quotes::find(&text, &entities);
         lap(&mut times.quotes);
         let events = match &self.coder {
-            EventCoder::BuiltIn => events::find(article),
-            EventCoder::Petrarch(coder) => coder.events(&text, article, &entities),
+            EventCoder::BuiltIn(coder) => {
+                let names: Vec<text::Span> = spans
+                    .iter()
+                    .map(|s| text::Span::new(s.start, s.end))
+                    .collect();
+                let syntax = syntax::analyse(&text, &self.pos, &names);
+                coder.code(&text, &syntax, &entities, &self.lexicon, date)
+            }
+            EventCoder::Petrarch(coder) => {
+                coder.events(&text, &self.pos.tag(&text), article, &entities)
+            }
         };
         lap(&mut times.events);
         Enrichment {

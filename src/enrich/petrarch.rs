@@ -15,32 +15,37 @@ pub use dictionaries::{Dictionaries, DictionaryError, Sizes, Skipped, Sources};
 use super::entities::Entity;
 use super::events::lexicon::EventLexicon;
 use super::events::{Actor, Cameo, Event, EventDate, Span};
-use super::pos::{PosTagger, Tag, Upos};
+use super::pos::{Tag, Upos};
 use super::text::{Span as TextSpan, Text};
 use crate::article::Article;
 
-/// PETRARCH dictionaries with what coding articles needs beside them: the part-of-speech
-/// tagger (dictionary verbs from nouns) and the CAMEO code table (labels, Goldstein, PLOVER).
+/// PETRARCH dictionaries with the CAMEO code table (labels, Goldstein, PLOVER) that coding
+/// articles needs beside them.
 #[derive(Debug)]
 pub struct PetrarchCoder {
     pub dictionaries: Dictionaries,
-    pos: PosTagger,
     codes: EventLexicon,
 }
 
 impl PetrarchCoder {
-    pub fn new(dictionaries: Dictionaries, pos: PosTagger, codes: EventLexicon) -> PetrarchCoder {
+    pub fn new(dictionaries: Dictionaries, codes: EventLexicon) -> PetrarchCoder {
         PetrarchCoder {
             dictionaries,
-            pos,
             codes,
         }
     }
 
-    /// The events of an article, sentence by sentence; actors are tied to the entities
-    /// whose mentions they overlap.
-    pub fn events(&self, text: &Text, article: &Article, entities: &[Entity]) -> Vec<Event> {
-        events(self, text, &self.pos.tag(text), article, entities)
+    /// The events of an article, sentence by sentence, with the text's part-of-speech
+    /// `tags` telling dictionary verbs from nouns; actors are tied to the entities whose
+    /// mentions they overlap.
+    pub fn events(
+        &self,
+        text: &Text,
+        tags: &[Tag],
+        article: &Article,
+        entities: &[Entity],
+    ) -> Vec<Event> {
+        events(self, text, tags, article, entities)
     }
 
     /// What the code table says about `code`, else about its parent codes.

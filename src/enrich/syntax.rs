@@ -213,8 +213,27 @@ fn chunk_sentence(text: &Text, syntax: &mut Syntax, range: Range<usize>) {
     while i < end {
         let t = tags[i];
         // Verb group: ("to") (AUX | ADV | negation)* VERB? -- must contain AUX or VERB.
-        let starts_vp = t.is_verbal()
-            || (t.upos == Upos::Part
+        // "strengthened ties", "the proposed talks": a participle between a determiner,
+        // preposition or adjective and a noun modifies the noun.
+        let adjectival = t.upos == Upos::Verb
+            && matches!(t.form, VerbForm::Participle | VerbForm::Gerund)
+            && i > range.start
+            && matches!(tags[i - 1].upos, Upos::Det | Upos::Adp | Upos::Adj)
+            && i + 1 < end
+            && matches!(tags[i + 1].upos, Upos::Noun | Upos::Propn);
+        if adjectival {
+            if let Some(np) = np_span(text, tags, i + 1, end) {
+                out.push(Chunk {
+                    kind: ChunkKind::Np,
+                    tokens: i..np.tokens.end,
+                    head: np.head,
+                });
+                i = np.tokens.end;
+                continue;
+            }
+        }
+        let starts_vp = (t.is_verbal() && !adjectival)
+            || (matches!(t.upos, Upos::Part | Upos::Adp)
                 && lower_is(text, i, &["to"])
                 && (i + 1..end.min(i + 4))
                     .find(|&j| tags[j].upos != Upos::Adv)
@@ -238,7 +257,7 @@ fn chunk_sentence(text: &Text, syntax: &mut Syntax, range: Range<usize>) {
                     main = Some(j);
                     j += 1;
                     break;
-                } else if neg || (j == start && tj.upos == Upos::Part) {
+                } else if neg || (j == start && matches!(tj.upos, Upos::Part | Upos::Adp)) {
                     // "not", "to"
                 } else if tj.upos == Upos::Adv
                     && j + 1 < end
@@ -345,7 +364,16 @@ fn np_span(text: &Text, tags: &[Tag], start: usize, end: usize) -> Option<Phrase
                 && next + 1 < end
                 && tags[next].upos == Upos::Cconj
                 && matches!(tags[next + 1].upos, Upos::Propn | Upos::Det);
-            if ok && (tags[j].upos == Upos::Cconj || tags[next].upos == Upos::Propn) {
+            // A comma coordinates only in a list that goes on to "and"/"or": "Russia, China
+            // and Iran", not "In October 2023, Washington ordered".
+            let list = tags[j].upos == Upos::Cconj || {
+                let mut q = next;
+                while q < end && (np_word(text, tags, q) || lower_is(text, q, &[","])) {
+                    q += 1;
+                }
+                q < end && tags[q].upos == Upos::Cconj
+            };
+            if ok && list && (tags[j].upos == Upos::Cconj || tags[next].upos == Upos::Propn) {
                 j += 1;
                 continue;
             }
@@ -366,6 +394,15 @@ fn np_span(text: &Text, tags: &[Tag], start: usize, end: usize) -> Option<Phrase
         tokens: start..stop,
         head,
     })
+}
+
+/// Prepositions that also introduce clauses ("after X met").
+const SUBORDINATORS: [&str; 8] = [
+    "after", "before", "since", "until", "as", "once", "while", "because",
+];
+
+fn is_quote(text: &Text, i: usize) -> bool {
+    matches!(text.norm(i), "\"" | "'" | "``" | "''")
 }
 
 /// Verbs whose object is the understood subject of a following infinitive ("ordered two
@@ -418,7 +455,8 @@ fn build_clauses(
         let vp = &chunks[k];
         let toks = vp.tokens.clone();
         let main = vp.head;
-        let infinitive = lower_is(text, toks.start, &["to"]) && tags[toks.start].upos == Upos::Part;
+        let infinitive = lower_is(text, toks.start, &["to"])
+            && matches!(tags[toks.start].upos, Upos::Part | Upos::Adp);
         let auxes: Vec<usize> = toks
             .clone()
             .filter(|&j| tags[j].upos == Upos::Aux)
@@ -466,12 +504,18 @@ fn build_clauses(
         let mut object = None;
         let mut complement = None;
         let mut idx = 0;
-        let mut cursor = particle.map_or(toks.end, |p| p + 1);
+        let skip_quotes = |mut c: usize| {
+            while c < span_end && is_quote(text, c) {
+                c += 1;
+            }
+            c
+        };
+        let mut cursor = skip_quotes(particle.map_or(toks.end, |p| p + 1));
         let copula = !is_verb;
         if let Some(c) = after.first() {
             if c.kind == ChunkKind::Np && c.tokens.start == cursor && !passive && !copula {
                 object = Some(phrase(c));
-                cursor = c.tokens.end;
+                cursor = skip_quotes(c.tokens.end);
                 idx = 1;
             }
         }
@@ -518,21 +562,33 @@ fn build_clauses(
         let mut inherited = false;
         let mut governor = None;
         let mut control = None;
+        let mut infinitive_by_coordination = false;
         if infinitive {
             if let Some(g) = clauses.len().checked_sub(1) {
                 let gc = &clauses[g];
                 // Directly governed: nothing but the governor's object/complement between.
+                let mut before = toks.start;
+                while before > range.start && is_quote(text, before - 1) {
+                    before -= 1;
+                }
                 let gap_ok = gc.span.end == toks.start
                     || gc
                         .complement
                         .as_ref()
-                        .is_some_and(|c| c.tokens.end == toks.start)
-                    || gc
-                        .object
-                        .as_ref()
-                        .is_some_and(|c| c.tokens.end == toks.start)
-                    || gc.verb.tokens.end == toks.start;
-                if gap_ok {
+                        .is_some_and(|c| c.tokens.end == before)
+                    || gc.object.as_ref().is_some_and(|c| c.tokens.end == before)
+                    || gc.verb.tokens.end == before;
+                if gap_ok && passive {
+                    // "a list of diplomats to be expelled": the noun before is the patient.
+                    governor = Some(g);
+                    control = Some(gc.verb.lemma.clone());
+                    subject = chunks[..k]
+                        .iter()
+                        .rev()
+                        .find(|c| c.kind != ChunkKind::Vp)
+                        .filter(|c| c.tokens.end == before)
+                        .map(phrase);
+                } else if gap_ok {
                     governor = Some(g);
                     let word = match &gc.complement {
                         Some(c) if gc.verb.lemma == "be" => syntax.lemma_or_lower(text, c.head),
@@ -566,7 +622,25 @@ fn build_clauses(
                         subject = Some(phrase(c));
                         break;
                     }
-                    ChunkKind::Pp => continue,
+                    ChunkKind::Pp => {
+                        // "after Russian and American diplomats met": the preposition
+                        // introduces a clause whose subject is its noun phrase.
+                        if c.tokens.end == toks.start
+                            && lower_is(text, c.tokens.start, &SUBORDINATORS)
+                        {
+                            subject = Some(phrase(c));
+                            break;
+                        }
+                        // "with US authorities shutting offices"
+                        if c.tokens.end == toks.start
+                            && tags[main].form == VerbForm::Gerund
+                            && lower_is(text, c.tokens.start, &["with"])
+                        {
+                            subject = Some(phrase(c));
+                            break;
+                        }
+                        continue;
+                    }
                     ChunkKind::Vp => break,
                 }
             }
@@ -587,6 +661,13 @@ fn build_clauses(
                 if let Some(p) = clauses.last() {
                     subject = p.subject.clone();
                     inherited = true;
+                    // "will try to disrupt or compromise": the second verb shares the
+                    // first one's governor.
+                    if p.verb.infinitive && p.verb.tokens.end + 1 == toks.start {
+                        governor = p.governor;
+                        control = p.control.clone();
+                        infinitive_by_coordination = true;
+                    }
                 }
             }
         }
@@ -602,7 +683,7 @@ fn build_clauses(
                 passive,
                 negated,
                 modal,
-                infinitive,
+                infinitive: infinitive || infinitive_by_coordination,
             },
             object,
             complement,

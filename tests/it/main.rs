@@ -6,6 +6,7 @@
 
 mod cli;
 mod entities;
+mod events;
 mod rules;
 mod support;
 mod worker;

@@ -262,7 +262,10 @@ mod tests {
         }
         let meet = lex.verb_patterns("meet");
         assert!(meet.iter().any(|p| p.code == "040"));
-        assert_eq!(lex.code("161").map(|c| c.quad_class), Some(4));
+        // Reducing relations is verbal conflict in the ConfliBERT convention; fighting is material.
+        assert_eq!(lex.code("161").map(|c| c.quad_class), Some(3));
+        assert_eq!(lex.code("190").map(|c| c.quad_class), Some(4));
+        assert_eq!(lex.code("020").map(|c| c.quad_class), Some(0));
         assert_eq!(
             lex.code("036").and_then(|c| c.plover.clone()),
             Some("AGREE".into())
