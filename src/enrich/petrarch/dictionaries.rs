@@ -171,6 +171,10 @@ impl Dictionaries {
                     .synset_plurals
                     .insert(name.clone(), !label.ends_with('_'));
                 synset = Some(name);
+            } else if line.starts_with('~') {
+                // "~ a (a b ATTACK) SAY = a b 015": how PETRARCH2 combines a verb with the
+                // verb it governs. The coder codes each verb on its own.
+                self.skip(file, n, "verb transformation (not supported)");
             } else if line.starts_with('-') {
                 synset = None;
                 let Some(b) = block else {
