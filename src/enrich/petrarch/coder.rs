@@ -234,7 +234,13 @@ struct Sentence<'d> {
     in_unit: Vec<bool>,
     /// Token -> whether a tagger calls it a verb (None: no tag for it).
     verbal: Vec<Option<bool>>,
+    /// Pattern-matching steps left for this sentence: matching backtracks over word gaps,
+    /// so a pathological sentence stops matching rather than taking unbounded time.
+    budget: std::cell::Cell<usize>,
 }
+
+/// Pattern-matching steps allowed per sentence (a normal sentence takes a few thousand).
+const MATCH_BUDGET: usize = 2_000_000;
 
 /// Codes one sentence. `date` (YYYYMMDD) selects date-restricted actor codes.
 pub fn code_sentence(d: &Dictionaries, text: &str, date: Option<u32>) -> Vec<Coded> {
@@ -268,6 +274,7 @@ pub fn code_sentence_hinted(
         d,
         verbal,
         in_unit: vec![false; ups.len()],
+        budget: std::cell::Cell::new(MATCH_BUDGET),
         words,
         ups,
         groups: Vec::new(),
@@ -634,6 +641,13 @@ impl<'d> Sentence<'d> {
         (code, Binds::default())
     }
 
+    /// Takes one step from the budget; false once it is spent.
+    fn spend(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        left > 0
+    }
+
     fn match_pattern(&self, p: &Pattern, verb: &Verb) -> Option<Binds> {
         let after = self.match_after(&p.after, verb.end, Binds::default())?;
         self.match_before(&p.before, verb.start, after)
@@ -645,6 +659,9 @@ impl<'d> Sentence<'d> {
         };
         let last = if e.adjacent { pos } else { self.ups.len() };
         for at in pos..=last.min(self.ups.len()) {
+            if !self.spend() {
+                return None;
+            }
             for (end, b) in self.match_elem_at(&e.kind, at, binds) {
                 if let Some(done) = self.match_after(&elems[1..], end, b) {
                     return Some(done);
@@ -660,6 +677,9 @@ impl<'d> Sentence<'d> {
         };
         let lowest = if e.adjacent { pos } else { 0 };
         for end in (lowest..=pos).rev() {
+            if !self.spend() {
+                return None;
+            }
             for (start, b) in self.match_elem_ending(&e.kind, end, binds) {
                 if let Some(done) = self.match_before(&elems[1..], start, b) {
                     return Some(done);
@@ -1000,6 +1020,30 @@ mod tests {
                 t("OSG", "GONLEG", "032")
             ]
         );
+    }
+
+    #[test]
+    fn a_pathological_sentence_stays_bounded() {
+        let s = Sources {
+            verbs: vec![(
+                "v".into(),
+                "--- RESTORE [064] ---\nRESTORE\n- * TIES TIES TIES TIES NEVER [999]\n".into(),
+            )],
+            actors: vec![("a".into(), ACTORS.into())],
+            ..Sources::default()
+        };
+        let d = Dictionaries::parse(&s).unwrap_or_default();
+        let mut text = String::from("Arnor will restore");
+        for _ in 0..2000 {
+            text.push_str(" ties");
+        }
+        text.push_str(" with Gondor.");
+        // Without the budget this backtracks over 2000^4 placements.
+        let coded: Vec<_> = code_sentence(&d, &text, None)
+            .into_iter()
+            .map(|c| (c.source, c.target, c.code))
+            .collect();
+        assert_eq!(coded, [t("ARN", "GON", "064")]);
     }
 
     #[test]
