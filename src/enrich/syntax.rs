@@ -472,9 +472,14 @@ fn build_clauses(
         let perfect_only = auxes
             .last()
             .is_some_and(|&j| j < main && syntax.lemmas[j] == "have");
+        // A bare participle is passive ("diplomats expelled by Moscow") unless an object
+        // follows (then it is a past tense the tagger took for a participle).
+        let object_follows = chunks
+            .get(k + 1)
+            .is_some_and(|c| c.kind == ChunkKind::Np && c.tokens.start == toks.end);
         let passive = is_verb
             && tags[main].form == VerbForm::Participle
-            && ((be_aux && !perfect_only) || auxes.is_empty() && !infinitive);
+            && ((be_aux && !perfect_only) || (auxes.is_empty() && !infinitive && !object_follows));
         let negated = toks.clone().any(|j| lower_is(text, j, &NEGATIONS[..3]));
         let modal = auxes
             .iter()

@@ -212,7 +212,14 @@ impl Coder {
             out.push(l);
         };
         let mut end = sentence_end;
-        for c in &syntax.clauses {
+        // Clauses are in text order: only the ones after this clause can end its bag.
+        let from = syntax
+            .clauses
+            .partition_point(|c| c.verb.tokens.start <= clause.verb.tokens.start);
+        for c in &syntax.clauses[from..] {
+            if c.sentence > clause.sentence {
+                break;
+            }
             if c.sentence == clause.sentence
                 && c.verb.tokens.start > clause.verb.tokens.end
                 && !c.verb.infinitive
@@ -572,13 +579,14 @@ impl Coder {
             if patterns.is_empty() {
                 continue;
             }
-            let Some(sentence) = text
-                .sentences()
-                .iter()
-                .position(|s| s.tokens.contains(&head))
-            else {
+            let sentences = text.sentences();
+            let sentence = sentences.partition_point(|s| s.tokens.end <= head);
+            if !sentences
+                .get(sentence)
+                .is_some_and(|s| s.tokens.contains(&head))
+            {
                 continue;
-            };
+            }
             let send = text.sentences()[sentence].tokens.end;
             // The clause whose object this phrase is, if any.
             let host = syntax.clauses.iter().enumerate().find(|(_, c)| {
