@@ -12,7 +12,11 @@ fn main() -> ExitCode {
         eprintln!("the POS model does not load");
         return ExitCode::FAILURE;
     };
-    for body in std::env::args().skip(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--bench") {
+        return bench(&pos, &args[1..]);
+    }
+    for body in args {
         let text = analyse(&body);
         let s = syntax::analyse(&text, &pos, &[]);
         let words = |r: &std::ops::Range<usize>| {
@@ -47,5 +51,54 @@ fn main() -> ExitCode {
             );
         }
     }
+    ExitCode::SUCCESS
+}
+
+/// `syntax --bench FILE...`: time of POS tagging, syntax and the whole enrichment.
+fn bench(pos: &PosTagger, files: &[String]) -> ExitCode {
+    use news_enricher::enrich::Enricher;
+    use std::time::Instant;
+    let texts: Vec<String> = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    let words: usize = texts.iter().map(|t| analyse(t).word_count()).sum();
+    let t0 = Instant::now();
+    for t in &texts {
+        let text = analyse(t);
+        std::hint::black_box(pos.tag(&text));
+    }
+    let tag = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    for t in &texts {
+        let text = analyse(t);
+        std::hint::black_box(syntax::analyse(&text, pos, &[]));
+    }
+    let syn = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    for t in &texts {
+        std::hint::black_box(analyse(t));
+    }
+    let tok = t0.elapsed().as_secs_f64();
+    let Ok(enricher) = Enricher::new() else {
+        return ExitCode::FAILURE;
+    };
+    let mut times = Default::default();
+    for t in &texts {
+        let article = news_enricher::article::Article {
+            id: String::new(),
+            id_source: news_enricher::article::IdSource::Json,
+            url: None,
+            source: None,
+            title: None,
+            published: None,
+            declared_language: None,
+            body: t.clone(),
+        };
+        std::hint::black_box(enricher.enrich_timed(&article, &mut times));
+    }
+    println!(
+        "{words} words: tokenise {tok:.2} s, tokenise+tag {tag:.2} s, tokenise+tag+syntax {syn:.2} s; stages {times:?}"
+    );
     ExitCode::SUCCESS
 }

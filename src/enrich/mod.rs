@@ -134,13 +134,16 @@ pub struct Enricher {
 impl Enricher {
     /// Loads every model and lexicon embedded in the binary.
     pub fn new() -> Result<Enricher, LoadError> {
+        let pos = pos::PosTagger::load_embedded().map_err(LoadError::PosModel)?;
+        let coder = events::Coder::new(
+            events::lexicon::EventLexicon::embedded().map_err(LoadError::EventLexicon)?,
+            pos.lemma_table(),
+        );
         Ok(Enricher {
             recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
             lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
-            pos: pos::PosTagger::load_embedded().map_err(LoadError::PosModel)?,
-            coder: EventCoder::BuiltIn(Box::new(events::Coder::new(
-                events::lexicon::EventLexicon::embedded().map_err(LoadError::EventLexicon)?,
-            ))),
+            pos,
+            coder: EventCoder::BuiltIn(Box::new(coder)),
         })
     }
 
@@ -189,7 +192,11 @@ impl Enricher {
                     .iter()
                     .map(|s| text::Span::new(s.start, s.end))
                     .collect();
-                let syntax = syntax::analyse(&text, &self.pos, &names);
+                // Only sentences with a candidate trigger are tagged and parsed.
+                let keep = coder.candidate_sentences(&text);
+                let syntax = syntax::analyse_sentences(&text, &self.pos, &names, |i| {
+                    keep.get(i).copied().unwrap_or(false)
+                });
                 coder.code(&text, &syntax, &entities, &self.lexicon, date)
             }
             EventCoder::Petrarch(coder) => {

@@ -479,6 +479,13 @@ impl PosTagger {
     /// Tags every token of `text`: sentence by sentence, the dateline as one sequence, and
     /// tokens outside both as punctuation or nouns by their kind.
     pub fn tag(&self, text: &Text) -> Vec<Tag> {
+        self.tag_sentences(text, |_| true)
+    }
+
+    /// [`PosTagger::tag`] for the sentences `keep` accepts (by index into
+    /// [`Text::sentences`]; the dateline is left out); other tokens get the default tags.
+    pub fn tag_sentences(&self, text: &Text, keep: impl Fn(usize) -> bool) -> Vec<Tag> {
+        let all = keep(usize::MAX);
         let n = text.tokens().len();
         let mut out: Vec<Tag> = text
             .tokens()
@@ -494,9 +501,16 @@ impl PosTagger {
         let mut tags = Vec::new();
         let ranges = text
             .dateline()
+            .filter(|_| all)
             .map(|d| d.tokens.clone())
             .into_iter()
-            .chain(text.sentences().iter().map(|s| s.tokens.clone()));
+            .chain(
+                text.sentences()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(_, s)| s.tokens.clone()),
+            );
         for r in ranges {
             if r.end > n || r.is_empty() {
                 continue;

@@ -143,7 +143,19 @@ impl Syntax {
 /// whatever the POS model says (it was trained on web text and misses capitalised names at
 /// the start of news sentences).
 pub fn analyse(text: &Text, pos: &PosTagger, names: &[Span]) -> Syntax {
-    let mut tags = pos.tag(text);
+    analyse_sentences(text, pos, names, |_| true)
+}
+
+/// [`analyse`] for the sentences `keep` accepts (by index into [`Text::sentences`]): the
+/// others get default tags and no chunks or clauses. The event stage uses it to skip
+/// sentences without a candidate trigger.
+pub fn analyse_sentences(
+    text: &Text,
+    pos: &PosTagger,
+    names: &[Span],
+    keep: impl Fn(usize) -> bool + Copy,
+) -> Syntax {
+    let mut tags = pos.tag_sentences(text, keep);
     if !names.is_empty() {
         let mut k = 0;
         for (i, t) in text.tokens().iter().enumerate() {
@@ -164,11 +176,17 @@ pub fn analyse(text: &Text, pos: &PosTagger, names: &[Span]) -> Syntax {
     }
     let mut lemmas = vec![String::new(); tags.len()];
     let mut lower = String::new();
-    for (i, t) in tags.iter().enumerate() {
-        if t.is_verbal() || t.upos == Upos::Noun {
-            lower.clear();
-            lower.extend(text.norm(i).chars().flat_map(char::to_lowercase));
-            lemmas[i] = pos.lemma(&lower, *t);
+    for (si, s) in text.sentences().iter().enumerate() {
+        if !keep(si) {
+            continue;
+        }
+        for i in s.tokens.clone() {
+            let t = tags[i];
+            if t.is_verbal() || t.upos == Upos::Noun {
+                lower.clear();
+                lower.extend(text.norm(i).chars().flat_map(char::to_lowercase));
+                lemmas[i] = pos.lemma(&lower, t);
+            }
         }
     }
     let mut syntax = Syntax {
@@ -178,6 +196,9 @@ pub fn analyse(text: &Text, pos: &PosTagger, names: &[Span]) -> Syntax {
         clauses: Vec::new(),
     };
     for (si, s) in text.sentences().iter().enumerate() {
+        if !keep(si) {
+            continue;
+        }
         let first_chunk = syntax.chunks.len();
         chunk_sentence(text, &mut syntax, s.tokens.clone());
         build_clauses(text, &mut syntax, si, s.tokens.clone(), first_chunk);
@@ -472,9 +493,14 @@ fn build_clauses(
         let perfect_only = auxes
             .last()
             .is_some_and(|&j| j < main && syntax.lemmas[j] == "have");
+        // A bare participle is passive ("diplomats expelled by Moscow") unless an object
+        // follows (then it is a past tense the tagger took for a participle).
+        let object_follows = chunks
+            .get(k + 1)
+            .is_some_and(|c| c.kind == ChunkKind::Np && c.tokens.start == toks.end);
         let passive = is_verb
             && tags[main].form == VerbForm::Participle
-            && ((be_aux && !perfect_only) || auxes.is_empty() && !infinitive);
+            && ((be_aux && !perfect_only) || (auxes.is_empty() && !infinitive && !object_follows));
         let negated = toks.clone().any(|j| lower_is(text, j, &NEGATIONS[..3]));
         let modal = auxes
             .iter()

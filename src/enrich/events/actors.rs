@@ -196,7 +196,7 @@ impl Ctx<'_> {
                 }
             }
         }
-        // "western elites"
+        // "western elites" -> WSTELI; "protesters" -> CVL.
         if let Some(s) = sector {
             for i in tokens.clone() {
                 let w = self.text.norm(i).to_ascii_lowercase();
@@ -208,6 +208,11 @@ impl Ctx<'_> {
                     }];
                 }
             }
+            return vec![Found {
+                entity: None,
+                code: s.to_string(),
+                token: head,
+            }];
         }
         Vec::new()
     }
@@ -216,7 +221,9 @@ impl Ctx<'_> {
     /// Russia's mission", "the secretaries of the US Embassy").
     pub fn actors_with_of(&self, tokens: &Range<usize>, head: usize, limit: usize) -> Vec<Found> {
         let own = self.actors(tokens, head);
-        if !own.is_empty() {
+        // A bare sector ("the secretaries" -> GOV) waits for a named "of" phrase.
+        let bare = own.iter().all(|f| f.entity.is_none() && f.code.len() == 3);
+        if !own.is_empty() && !bare {
             return own;
         }
         let mut end = tokens.end;
@@ -232,11 +239,11 @@ impl Ctx<'_> {
                 break;
             }
             let found = self.actors(&(c.tokens.start + 1..c.tokens.end), c.head);
-            if !found.is_empty() {
+            if found.iter().any(|f| f.entity.is_some()) {
                 return found;
             }
             end = c.tokens.end;
         }
-        Vec::new()
+        own
     }
 }

@@ -2,6 +2,7 @@
 //! with control words ("refused to meet"), modality and negation, passive voice, actors, dates
 //! and places.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -13,7 +14,8 @@ use super::{Actor, Cameo, Event, EventDate, Location, Span};
 use crate::enrich::entities::{Entity, EntityKind};
 use crate::enrich::lexicon::Lexicon;
 use crate::enrich::syntax::{ChunkKind, Clause, Phrase, Syntax};
-use crate::enrich::text::Text;
+use crate::enrich::tagger::hash_bytes;
+use crate::enrich::text::{Text, TokenKind};
 
 /// Prepositions whose object can be an event's target ("met with X", "attack on X").
 const TARGET_PREPS: [&str; 9] = [
@@ -152,11 +154,100 @@ fn combine(control: Control, code: &str) -> Option<&'static str> {
 #[derive(Debug, Clone)]
 pub struct Coder {
     lexicon: EventLexicon,
+    /// Hashes of the lower-cased word forms that can trigger an event other than a bare
+    /// statement: sentences without one are not parsed.
+    triggers: HashSet<u64>,
+}
+
+fn form_hash(lower: &str) -> u64 {
+    hash_bytes(0x7472_6967, lower.as_bytes())
+}
+
+/// The regular inflections of a verb lemma, generously (a few non-words do no harm).
+fn verb_forms(l: &str) -> Vec<String> {
+    let mut out = vec![
+        l.to_string(),
+        format!("{l}s"),
+        format!("{l}es"),
+        format!("{l}ed"),
+        format!("{l}d"),
+        format!("{l}ing"),
+    ];
+    if let Some(stem) = l.strip_suffix('e') {
+        out.push(format!("{stem}ing"));
+    }
+    if let Some(stem) = l.strip_suffix('y') {
+        out.push(format!("{stem}ied"));
+        out.push(format!("{stem}ies"));
+    }
+    if let Some(last) = l.chars().last() {
+        out.push(format!("{l}{last}ed"));
+        out.push(format!("{l}{last}ing"));
+    }
+    out
 }
 
 impl Coder {
-    pub fn new(lexicon: EventLexicon) -> Coder {
-        Coder { lexicon }
+    /// A coder for `lexicon`; `irregular` maps irregular verb forms to their lemmas (the POS
+    /// model's table), so that "met" is known to trigger "meet".
+    pub fn new(lexicon: EventLexicon, irregular: &HashMap<String, String>) -> Coder {
+        let mut triggers = HashSet::new();
+        let mut by_lemma: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (form, lemma) in irregular.iter().chain(lexicon.forms()) {
+            by_lemma
+                .entry(lemma.as_str())
+                .or_default()
+                .push(form.as_str());
+        }
+        for p in lexicon.patterns() {
+            if p.code.starts_with("01") {
+                continue;
+            }
+            match p.kind {
+                TriggerKind::Verb => {
+                    for f in verb_forms(&p.lemma) {
+                        triggers.insert(form_hash(&f));
+                    }
+                    for f in by_lemma.get(p.lemma.as_str()).into_iter().flatten() {
+                        triggers.insert(form_hash(f));
+                    }
+                }
+                TriggerKind::Noun => {
+                    let l = &p.lemma;
+                    for f in [l.clone(), format!("{l}s"), format!("{l}es")] {
+                        triggers.insert(form_hash(&f));
+                    }
+                    if let Some(stem) = l.strip_suffix('y') {
+                        triggers.insert(form_hash(&format!("{stem}ies")));
+                    }
+                }
+            }
+        }
+        Coder { lexicon, triggers }
+    }
+
+    /// Which sentences hold a word that may trigger an event other than a bare statement.
+    pub fn candidate_sentences(&self, text: &Text) -> Vec<bool> {
+        let mut lower = String::new();
+        text.sentences()
+            .iter()
+            .map(|s| {
+                s.tokens.clone().any(|i| {
+                    if text.tokens()[i].kind() != TokenKind::Word {
+                        return false;
+                    }
+                    let w = text.norm(i);
+                    lower.clear();
+                    if w.is_ascii() {
+                        lower.push_str(w);
+                        lower.make_ascii_lowercase();
+                    } else {
+                        lower.extend(w.chars().flat_map(char::to_lowercase));
+                    }
+                    self.triggers.contains(&form_hash(&lower))
+                })
+            })
+            .collect()
     }
 
     pub fn lexicon(&self) -> &EventLexicon {
@@ -212,7 +303,14 @@ impl Coder {
             out.push(l);
         };
         let mut end = sentence_end;
-        for c in &syntax.clauses {
+        // Clauses are in text order: only the ones after this clause can end its bag.
+        let from = syntax
+            .clauses
+            .partition_point(|c| c.verb.tokens.start <= clause.verb.tokens.start);
+        for c in &syntax.clauses[from..] {
+            if c.sentence > clause.sentence {
+                break;
+            }
             if c.sentence == clause.sentence
                 && c.verb.tokens.start > clause.verb.tokens.end
                 && !c.verb.infinitive
@@ -572,13 +670,14 @@ impl Coder {
             if patterns.is_empty() {
                 continue;
             }
-            let Some(sentence) = text
-                .sentences()
-                .iter()
-                .position(|s| s.tokens.contains(&head))
-            else {
+            let sentences = text.sentences();
+            let sentence = sentences.partition_point(|s| s.tokens.end <= head);
+            if !sentences
+                .get(sentence)
+                .is_some_and(|s| s.tokens.contains(&head))
+            {
                 continue;
-            };
+            }
             let send = text.sentences()[sentence].tokens.end;
             // The clause whose object this phrase is, if any.
             let host = syntax.clauses.iter().enumerate().find(|(_, c)| {

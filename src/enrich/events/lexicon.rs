@@ -202,6 +202,16 @@ impl EventLexicon {
         self.forms.get(form).map(String::as_str)
     }
 
+    /// Every verb and noun pattern.
+    pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        self.verbs.values().chain(self.nouns.values()).flatten()
+    }
+
+    /// The irregular verb forms the lexicon lists (form, lemma).
+    pub fn forms(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.forms.iter()
+    }
+
     /// Pattern counts per CAMEO root code (verb and noun patterns).
     pub fn patterns_per_root(&self) -> std::collections::BTreeMap<String, usize> {
         let mut out = std::collections::BTreeMap::new();
