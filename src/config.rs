@@ -25,6 +25,36 @@ pub struct Settings {
     pub log: LogSettings,
     pub http: HttpSettings,
     pub otel: OtelSettings,
+    pub events: EventSettings,
+}
+
+/// How events are coded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// Directory of PETRARCH2-format dictionaries; empty: the built-in lexicon.
+    pub dictionaries: String,
+    pub verb_file: String,
+    pub actor_files: Vec<String>,
+    pub agent_files: Vec<String>,
+    pub discard_files: Vec<String>,
+}
+
+impl EventSettings {
+    /// The configured PETRARCH dictionary directory and files, if one is configured.
+    pub fn petrarch(&self) -> Option<(std::path::PathBuf, crate::dictionaries::DictionaryFiles)> {
+        (!self.dictionaries.trim().is_empty()).then(|| {
+            (
+                std::path::PathBuf::from(self.dictionaries.trim()),
+                crate::dictionaries::DictionaryFiles {
+                    verbs: self.verb_file.clone(),
+                    actors: self.actor_files.clone(),
+                    agents: self.agent_files.clone(),
+                    discards: self.discard_files.clone(),
+                },
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -306,6 +336,14 @@ impl Settings {
             return Err(invalid(
                 "otel.endpoint",
                 "this binary was built without the `otel` feature (cargo build --features otel)",
+            ));
+        }
+        if !self.events.dictionaries.trim().is_empty()
+            && (self.events.verb_file.trim().is_empty() || self.events.actor_files.is_empty())
+        {
+            return Err(invalid(
+                "events.dictionaries",
+                "needs events.verb_file and at least one of events.actor_files",
             ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {

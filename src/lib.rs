@@ -21,6 +21,7 @@ pub mod config;
 pub mod dead_letter;
 pub mod decode;
 pub mod demo;
+pub mod dictionaries;
 pub mod encode;
 pub mod enrich;
 pub mod eval;

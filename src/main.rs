@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 use news_enricher::article::Article;
 use news_enricher::config::Settings;
 use news_enricher::decode::Limits;
-use news_enricher::enrich::{Enricher, StageTimes};
+use news_enricher::enrich::petrarch::PetrarchCoder;
+use news_enricher::enrich::{Enricher, EventCoder, StageTimes};
 use news_enricher::process::{self, Options, Outcome};
 use news_enricher::stats::Stats;
 use news_enricher::{bench, demo, encode, http, pipeline, telemetry};
@@ -89,10 +90,62 @@ enum TrainCommand {
         #[arg(long)]
         epochs: Option<usize>,
     },
+    /// Train the part-of-speech tagger on UD English EWT (`DIR` holds
+    /// `en_ewt-ud-train.conllu`, and `en_ewt-ud-dev.conllu` for the printed accuracy).
+    ///
+    /// The shipped `models/pos.bin` is reproduced by
+    /// `train pos --ud ../shared/train/ud_english_ewt --out models/pos.bin`.
+    Pos {
+        #[arg(long)]
+        ud: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Drop weight rows whose largest averaged weight is below this.
+        #[arg(long)]
+        prune: Option<f32>,
+        /// Taggers averaged into the model.
+        #[arg(long)]
+        ensemble: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// The event coder: `--conflibert FILE.tsv` (`sentence<TAB>quad class 0-4`: accuracy and
+    /// macro-F1 of the most confident event's quad class, 0 when none), `--plover FILE.json`
+    /// (PLOVER type accuracy and source/target country match) and/or `--petrarch FILE.xml`
+    /// (PETRARCH2 validation records: share of sentences whose (source, target, code) set is
+    /// exact, triple precision/recall/F1). With `--dictionaries DIR`, events are coded with
+    /// the PETRARCH dictionaries there instead of the built-in lexicon.
+    Events {
+        #[arg(long)]
+        conflibert: Option<PathBuf>,
+        #[arg(long)]
+        plover: Option<PathBuf>,
+        #[arg(long)]
+        petrarch: Option<PathBuf>,
+        #[arg(long)]
+        dictionaries: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// With `--petrarch`: also list the records not coded exactly.
+        #[arg(long)]
+        errors: bool,
+        /// With `--petrarch` and `--dictionaries`: tell verbs from nouns by the dictionary
+        /// rules alone, without the part-of-speech tagger.
+        #[arg(long)]
+        no_tagger: bool,
+    },
+    /// POS accuracy (UPOS, and UPOS plus verb form) on a UD CoNLL-U file, on the project's
+    /// own tokens.
+    Pos {
+        #[arg(long)]
+        ud: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Exact-span precision, recall and F1 on a CoNLL-2003-format file (PERSON->PER,
     /// ORG->ORG, GPE and LOC->LOC, NORP and MISC->MISC).
     Ner {
@@ -201,6 +254,127 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Train(TrainCommand::Pos {
+            ud,
+            out,
+            epochs,
+            prune,
+            ensemble,
+        }) => {
+            let defaults = news_enricher::train::pos::PosOptions::default();
+            let options = news_enricher::train::pos::PosOptions {
+                epochs: epochs.unwrap_or(defaults.epochs),
+                prune: prune.unwrap_or(defaults.prune),
+                ensemble: ensemble.unwrap_or(defaults.ensemble),
+                ..defaults
+            };
+            let report = news_enricher::train::pos::train_pos(&ud, &out, &options)
+                .with_context(|| format!("training on {}", ud.display()))?;
+            println!(
+                "trained on {} sentences ({} tokens) in {:.1} s: {} rows, {} irregular lemmas, {} bytes written to {}",
+                report.sentences,
+                report.tokens,
+                report.seconds,
+                report.rows,
+                report.lemmas,
+                report.model_bytes,
+                out.display()
+            );
+            if let Some(dev) = report.dev {
+                println!(
+                    "dev: UPOS accuracy {:.4}, with verb forms {:.4} ({} tokens)",
+                    dev.upos_accuracy, dev.label_accuracy, dev.tokens
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(EvalCommand::Events {
+            conflibert,
+            plover,
+            petrarch,
+            dictionaries,
+            json,
+            errors,
+            no_tagger,
+        }) => {
+            if conflibert.is_none() && plover.is_none() && petrarch.is_none() {
+                anyhow::bail!("give --conflibert FILE, --plover FILE and/or --petrarch FILE");
+            }
+            if let Some(path) = &petrarch {
+                // The records name their own dictionary files; the built-in coder otherwise.
+                let built_in = match dictionaries {
+                    Some(_) => None,
+                    None => Some(Enricher::new().context("loading the enrichment models")?),
+                };
+                eval_petrarch(
+                    path,
+                    dictionaries.as_deref(),
+                    built_in.as_ref(),
+                    json,
+                    errors,
+                    no_tagger,
+                )?;
+            }
+            if conflibert.is_none() && plover.is_none() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let enricher = match &dictionaries {
+                Some(dir) => {
+                    let mut settings = settings.clone();
+                    settings.events.dictionaries = dir.display().to_string();
+                    enricher(&settings)?
+                }
+                None => Enricher::new().context("loading the enrichment models")?,
+            };
+            if let Some(path) = conflibert {
+                let scores = news_enricher::eval::events::eval_conflibert(&enricher, &path)
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                if json {
+                    println!("{}", serde_json::to_string(&scores)?);
+                } else {
+                    println!(
+                        "conflibert: accuracy {:.4}  macro-F1 {:.4}  ({} sentences; F1 per class 0-4: {})",
+                        scores.accuracy,
+                        scores.macro_f1,
+                        scores.sentences,
+                        scores
+                            .per_class_f1
+                            .iter()
+                            .map(|f| format!("{f:.3}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                }
+            }
+            if let Some(path) = plover {
+                let scores = news_enricher::eval::events::eval_plover(&enricher, &path)
+                    .with_context(|| format!("scoring {}", path.display()))?;
+                if json {
+                    println!("{}", serde_json::to_string(&scores)?);
+                } else {
+                    println!(
+                        "plover: type accuracy {:.4}  actor match {:.4}  ({} records)",
+                        scores.type_accuracy, scores.actor_match, scores.records
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(EvalCommand::Pos { ud, json }) => {
+            let tagger = news_enricher::enrich::pos::PosTagger::load_embedded()
+                .context("loading the POS model")?;
+            let scores = news_enricher::eval::pos::eval_pos(&tagger, &ud)
+                .with_context(|| format!("scoring {}", ud.display()))?;
+            if json {
+                println!("{}", serde_json::to_string(&scores)?);
+            } else {
+                println!(
+                    "UPOS accuracy {:.4}  with verb forms {:.4}  ({} tokens, {} sentences)",
+                    scores.upos_accuracy, scores.label_accuracy, scores.tokens, scores.sentences
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval(EvalCommand::Ner { conll, json }) => {
             let recognizer = news_enricher::enrich::ner::Recognizer::load_embedded()
                 .context("loading the NER model")?;
@@ -301,6 +475,74 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `eval events --petrarch`: PETRARCH2 validation records with the PETRARCH dictionaries in
+/// `dictionaries`, else with the `built_in` coder.
+fn eval_petrarch(
+    petrarch: &std::path::Path,
+    dictionaries: Option<&std::path::Path>,
+    built_in: Option<&Enricher>,
+    json: bool,
+    errors: bool,
+    no_tagger: bool,
+) -> anyhow::Result<()> {
+    let pos = match (&dictionaries, no_tagger) {
+        (Some(_), false) => Some(
+            news_enricher::enrich::pos::PosTagger::load_embedded()
+                .context("loading the part-of-speech model")?,
+        ),
+        _ => None,
+    };
+    let scores = news_enricher::eval::petrarch::eval_petrarch(
+        petrarch,
+        dictionaries,
+        built_in,
+        pos.as_ref(),
+    )
+    .with_context(|| format!("scoring {}", petrarch.display()))?;
+    if errors {
+        for k in &scores.skipped {
+            eprintln!("skipped {}:{}: {}", k.file, k.line, k.reason);
+        }
+        for m in &scores.mismatches {
+            eprintln!(
+                "{}\t{}\n  expected {:?}\n  produced {:?}",
+                m.id, m.text, m.expected, m.produced
+            );
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string(&scores)?);
+    } else {
+        println!(
+            "{} sentences, {} exact ({:.4}); triples precision {:.4}  recall {:.4}  F1 {:.4}; coded in {:.3} s with {}",
+            scores.sentences,
+            scores.exact_sentences,
+            scores.exact_sentence_share,
+            scores.precision,
+            scores.recall,
+            scores.f1,
+            scores.seconds,
+            scores.coder
+        );
+        if let (Some(load), Some(sizes)) = (scores.dictionary_load_seconds, scores.dictionary_sizes)
+        {
+            println!(
+                "dictionaries loaded in {load:.3} s: {} verb blocks, {} verb forms, {} patterns, {} synsets, {} actors ({} phrases), {} agent phrases, {} discards; {} lines skipped",
+                sizes.verb_blocks,
+                sizes.verb_forms,
+                sizes.verb_patterns,
+                sizes.synsets,
+                sizes.actors,
+                sizes.actor_phrases,
+                sizes.agent_phrases,
+                sizes.discards,
+                scores.dictionary_lines_skipped.unwrap_or(0)
+            );
+        }
+    }
+    Ok(())
+}
+
 fn unreachable_schema() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
@@ -313,6 +555,26 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// The enrichment stages, with the PETRARCH dictionaries of `events.dictionaries` when set.
+fn enricher(settings: &Settings) -> anyhow::Result<Enricher> {
+    let enricher = Enricher::new().context("loading the enrichment models")?;
+    let Some((dir, files)) = settings.events.petrarch() else {
+        return Ok(enricher);
+    };
+    let loaded = news_enricher::dictionaries::load(&dir, &files)
+        .with_context(|| format!("loading PETRARCH dictionaries from {}", dir.display()))?;
+    tracing::info!(
+        dir = %dir.display(),
+        bytes = loaded.bytes,
+        seconds = loaded.seconds,
+        "Events are coded with PETRARCH dictionaries."
+    );
+    let codes = news_enricher::enrich::events::lexicon::EventLexicon::embedded()
+        .context("loading the CAMEO code table")?;
+    let coder = PetrarchCoder::new(loaded.dictionaries, codes);
+    Ok(enricher.with_event_coder(EventCoder::Petrarch(Box::new(coder))))
+}
+
 async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {
     let stats = Arc::new(Stats::new());
     // The endpoint serves before anything else starts: probes answer while the models load
@@ -323,7 +585,7 @@ async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {
         stats.clone(),
         settings.http.stall_timeout(),
     ));
-    let enricher = Arc::new(Enricher::new().context("loading the enrichment models")?);
+    let enricher = Arc::new(enricher(&settings)?);
     let enrich = {
         let stats = stats.clone();
         Arc::new(move |article: &Article| {
@@ -387,7 +649,7 @@ async fn shutdown_signal() {
 
 /// `enrich`: the same CPU path as the worker, from files to stdout.
 fn enrich_files(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let enricher = Enricher::new().context("loading the enrichment models")?;
+    let enricher = enricher(settings)?;
     let enrich = |article: &Article| enricher.enrich(article);
     let options = Options {
         limits: Limits {

@@ -1,11 +1,19 @@
 //! Events: who did what to whom, coded in CAMEO and PLOVER.
 //!
-//! The coder arrives with the events issue; until then `find` returns no events
-//! rather than guessed ones.
+//! The stage runs the shallow syntax ([`crate::enrich::syntax`]) and codes its clauses and noun
+//! phrases with the project's verb lexicon ([`lexicon`]): one event per coded clause and
+//! source-target pair, with control words and modality ([`coder`]), actors from the entity
+//! stage as CAMEO-style codes ([`actors`]), dates resolved against the article date
+//! ([`dates`]) and the place named in the clause.
+
+pub mod actors;
+pub mod coder;
+pub mod dates;
+pub mod lexicon;
+
+pub use coder::Coder;
 
 use serde::Serialize;
-
-use crate::article::Article;
 
 /// One coded event with its evidence. Offsets are UTF-8 bytes into the body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,7 +36,8 @@ pub struct Cameo {
     pub code: String,
     pub root: String,
     pub label: String,
-    /// 1 verbal cooperation, 2 material cooperation, 3 verbal conflict, 4 material conflict.
+    /// 0 statement (root 01), 1 verbal cooperation, 2 material cooperation, 3 verbal conflict,
+    /// 4 material conflict.
     pub quad_class: u8,
     pub goldstein: f64,
 }
@@ -63,9 +72,4 @@ pub struct Span {
     pub start: usize,
     pub end: usize,
     pub text: String,
-}
-
-/// Finds the events of an article.
-pub fn find(_article: &Article) -> Vec<Event> {
-    Vec::new()
 }

@@ -244,6 +244,8 @@ pub struct Lexicon {
     country_actor: HashKeyMap<ActorId>,
     /// The first demonym listed for each country ("Russian"), to name its people.
     demonym_name: HashKeyMap<String>,
+    /// Each country's capital ("Moscow"), for actor codes: a capital acting is its government.
+    capital_name: HashKeyMap<String>,
 }
 
 impl Lexicon {
@@ -272,6 +274,13 @@ impl Lexicon {
     /// The first demonym listed for a country ("Russian").
     pub fn demonym(&self, country: Country) -> Option<&str> {
         self.demonym_name
+            .get(&country_key(country))
+            .map(String::as_str)
+    }
+
+    /// The capital listed for a country ("Moscow").
+    pub fn capital(&self, country: Country) -> Option<&str> {
+        self.capital_name
             .get(&country_key(country))
             .map(String::as_str)
     }
@@ -452,6 +461,8 @@ impl Lexicon {
                     }
                     multi(4).for_each(|d| self.add_demonym(d, code));
                     if !cols[5].is_empty() {
+                        self.capital_name
+                            .insert(country_key(code), cols[5].to_string());
                         let capital = self.add_actor(Actor {
                             name: cols[5].to_string(),
                             kind: EntityKind::Gpe,

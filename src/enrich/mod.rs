@@ -6,7 +6,7 @@
 //!
 //! Stages: [`language`] -> [`text`] (tokens, sentences, dateline) -> [`ner`] (typed spans,
 //! with the [`tagger`] and [`gazetteer`]) -> [`entities`] (with the [`lexicon`]) ->
-//! [`quotes`] -> [`events`].
+//! [`quotes`] -> [`events`] (with [`pos`] tags and [`syntax`] chunks and clauses).
 
 pub mod entities;
 pub mod events;
@@ -14,7 +14,10 @@ pub mod gazetteer;
 pub mod language;
 pub mod lexicon;
 pub mod ner;
+pub mod petrarch;
+pub mod pos;
 pub mod quotes;
+pub mod syntax;
 pub mod tagger;
 pub mod text;
 
@@ -94,34 +97,59 @@ pub struct StageTimes {
 #[derive(Debug)]
 pub enum LoadError {
     Model(tagger::ModelError),
+    PosModel(tagger::ModelError),
     Lexicon(lexicon::LexiconError),
+    EventLexicon(events::lexicon::EventLexiconError),
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Model(err) => write!(f, "the NER model does not load: {err}"),
+            LoadError::PosModel(err) => write!(f, "the POS model does not load: {err}"),
             LoadError::Lexicon(err) => write!(f, "the lexicon does not load: {err}"),
+            LoadError::EventLexicon(err) => write!(f, "the event lexicon does not load: {err}"),
         }
     }
 }
 
 impl std::error::Error for LoadError {}
 
+/// What codes events: the built-in lexicon, or PETRARCH dictionaries a user keeps.
+#[derive(Debug)]
+pub enum EventCoder {
+    BuiltIn(Box<events::Coder>),
+    Petrarch(Box<petrarch::PetrarchCoder>),
+}
+
 /// The analysis stages with their loaded models. Share it behind an `Arc`.
 #[derive(Debug)]
 pub struct Enricher {
     recognizer: ner::Recognizer,
     lexicon: lexicon::Lexicon,
+    pos: pos::PosTagger,
+    coder: EventCoder,
 }
 
 impl Enricher {
     /// Loads every model and lexicon embedded in the binary.
     pub fn new() -> Result<Enricher, LoadError> {
+        let pos = pos::PosTagger::load_embedded().map_err(LoadError::PosModel)?;
+        let coder = events::Coder::new(
+            events::lexicon::EventLexicon::embedded().map_err(LoadError::EventLexicon)?,
+            pos.lemma_table(),
+        );
         Ok(Enricher {
             recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
             lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
+            pos,
+            coder: EventCoder::BuiltIn(Box::new(coder)),
         })
+    }
+
+    /// The same stages, with events coded by `coder`.
+    pub fn with_event_coder(self, coder: EventCoder) -> Enricher {
+        Enricher { coder, ..self }
     }
 
     /// Enriches one article. Never fails and never does I/O.
@@ -158,7 +186,23 @@ impl Enricher {
         lap(&mut times.entities);
         let quotes = quotes::find(&text, &entities);
         lap(&mut times.quotes);
-        let events = events::find(article);
+        let events = match &self.coder {
+            EventCoder::BuiltIn(coder) => {
+                let names: Vec<text::Span> = spans
+                    .iter()
+                    .map(|s| text::Span::new(s.start, s.end))
+                    .collect();
+                // Only sentences with a candidate trigger are tagged and parsed.
+                let keep = coder.candidate_sentences(&text);
+                let syntax = syntax::analyse_sentences(&text, &self.pos, &names, |i| {
+                    keep.get(i).copied().unwrap_or(false)
+                });
+                coder.code(&text, &syntax, &entities, &self.lexicon, date)
+            }
+            EventCoder::Petrarch(coder) => {
+                coder.events(&text, &self.pos.tag(&text), article, &entities)
+            }
+        };
         lap(&mut times.events);
         Enrichment {
             language,

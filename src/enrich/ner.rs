@@ -260,7 +260,7 @@ impl CueWords {
 }
 
 /// Word shapes: "Xxxx" (runs capped at four) and "Xx" (runs collapsed).
-fn shapes(s: &str) -> (u64, u64) {
+pub(crate) fn shapes(s: &str) -> (u64, u64) {
     let mut long = [0u8; 48];
     let mut short = [0u8; 24];
     let (mut nl, mut ns) = (0, 0);
@@ -297,7 +297,7 @@ fn shapes(s: &str) -> (u64, u64) {
 }
 
 /// Prefix and suffix hashes of a lower-cased form (by characters).
-fn affixes(lower: &str) -> [u64; 5] {
+pub(crate) fn affixes(lower: &str) -> [u64; 5] {
     let b = lower.as_bytes();
     if b.is_ascii() {
         let n = b.len();
@@ -318,7 +318,7 @@ fn affixes(lower: &str) -> [u64; 5] {
     [pre(2), pre(3), suf(2), suf(3), suf(4)]
 }
 
-fn lowercase_into(s: &str, out: &mut String) {
+pub(crate) fn lowercase_into(s: &str, out: &mut String) {
     out.clear();
     if s.is_ascii() {
         out.push_str(s);

@@ -1,10 +1,12 @@
 //! Training the models that ship in `models/`: `train_ner` reads CoNLL-2003, learns the NER
-//! tagger (deterministically: fixed seed, sorted inputs) and writes the model file.
+//! tagger (deterministically: fixed seed, sorted inputs) and writes the model file; [`pos`]
+//! does the same for the part-of-speech model from UD English EWT.
 //!
 //! Unlabelled text (BBC corpus folders of `.txt`, UD `.conllu` files' `# text =` lines, and the
 //! CoNLL training text itself) gives the case-prior table: how each word is usually capitalised.
 
 pub mod clusters;
+pub mod pos;
 
 use clusters::Corpus;
 
@@ -129,7 +131,7 @@ impl From<ModelError> for TrainError {
     }
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
     move |source| TrainError::Io {
         path: path.to_path_buf(),
         source,

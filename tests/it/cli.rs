@@ -186,3 +186,131 @@ fn demo_runs_the_worker_on_the_mock_cluster() {
     assert_eq!(dead[0]["key"], "07-bad-date");
     assert_eq!(dead[0]["headers"]["error.class"], "invalid_date");
 }
+
+/// A tiny PETRARCH dictionary set under PETRARCH2's default file names.
+fn petrarch_dictionaries(test: &str) -> std::path::PathBuf {
+    let dir = crate::support::temp_dir(test);
+    let files = [
+        (
+            "CAMEO.2.0.txt",
+            "--- CONDEMN [122] ---\nCONDEMN\nDENOUNCE\n\n--- MEET [040] ---\nMEET {MET MEETS MEETING}\n",
+        ),
+        (
+            "Phoenix.Countries.actors.txt",
+            "RUSSIA [RUS]\n+RUSSIAN\n+MOSCOW\nUKRAINE [UKR]\n+KYIV\nSMEAGOL\n\t[HOB <20200101]\n\t[HOBGOV >20200101]\n",
+        ),
+        ("Phoenix.International.actors.txt", "UNITED_NATIONS [IGOUNO]\n"),
+        ("Phoenix.MilNonState.actors.txt", "# none\n"),
+        ("Phoenix.agents.txt", "GOVERNMENT [~GOV]\nMINISTRY [~GOV]\n"),
+        ("Phoenix.discards.txt", "WORLD CUP\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write a dictionary");
+    }
+    dir
+}
+
+#[test]
+fn enrich_codes_events_with_configured_petrarch_dictionaries() {
+    let dir = petrarch_dictionaries("petrarch-enrich");
+    let input = b"{\"id\": \"p\", \"published_at\": \"2025-02-27\", \"body\": \"The Russian government condemned Kyiv on Thursday. Smeagol met the United Nations. Moscow condemned the World Cup.\"}\n";
+    let output = news_enricher(
+        &["enrich", "-"],
+        &[(
+            "NEWS_ENRICHER__EVENTS__DICTIONARIES",
+            dir.to_str().expect("utf-8 path"),
+        )],
+        Some(input),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = json_lines(&output);
+    assert_valid_record(&records[0]);
+    let events = records[0]["events"].as_array().expect("events");
+    let triples: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["source"]["code"].as_str().unwrap_or("").to_string(),
+                e["target"]["code"].as_str().unwrap_or("").to_string(),
+                e["cameo"]["code"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        triples,
+        [
+            ("RUSGOV".into(), "UKR".into(), "122".into()),
+            ("HOBGOV".into(), "IGOUNO".into(), "040".into()),
+        ],
+        "the discarded sentence codes nothing; the date picks Smeagol's code"
+    );
+    assert_eq!(events[0]["trigger"]["text"], "condemned");
+    let kyiv = records[0]["entities"]
+        .as_array()
+        .expect("entities")
+        .iter()
+        .find(|e| e["name"] == "Kyiv")
+        .map(|e| e["id"].clone());
+    assert_eq!(Some(events[0]["target"]["entity_id"].clone()), kyiv);
+    assert_eq!(events[0]["cameo"]["quad_class"], 3);
+}
+
+#[test]
+fn a_missing_petrarch_dictionary_stops_start_up_with_its_path() {
+    let dir = crate::support::temp_dir("petrarch-missing");
+    let output = news_enricher(
+        &["enrich", "-"],
+        &[(
+            "NEWS_ENRICHER__EVENTS__DICTIONARIES",
+            dir.to_str().expect("utf-8 path"),
+        )],
+        Some(b"{\"id\": \"p\", \"body\": \"Russia condemned Ukraine.\"}\n"),
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("CAMEO.2.0.txt"), "{stderr}");
+}
+
+#[test]
+fn eval_events_runs_the_petrarch_unit_tests() {
+    let records = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/eval/petrarch2/text/PETR.UnitTest.records.xml"
+    );
+    if !std::path::Path::new(records).exists() {
+        eprintln!("skipped: {records} is absent");
+        return;
+    }
+    let dictionaries = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/eval/petrarch2/dictionaries"
+    );
+    let output = news_enricher(
+        &[
+            "eval",
+            "events",
+            "--petrarch",
+            records,
+            "--dictionaries",
+            dictionaries,
+            "--json",
+        ],
+        &[],
+        None,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let scores = &json_lines(&output)[0];
+    for key in ["exact_sentence_share", "precision", "recall", "f1"] {
+        let v = scores[key].as_f64().expect("a number");
+        assert!((0.0..=1.0).contains(&v), "{key} = {v}");
+    }
+    assert!(scores["exact_sentence_share"].as_f64().unwrap_or(0.0) >= 0.70);
+}

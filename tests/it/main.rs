@@ -7,6 +7,7 @@
 mod cli;
 mod endpoint;
 mod entities;
+mod events;
 mod rules;
 mod support;
 mod worker;

@@ -1,0 +1,975 @@
+//! The coder: clauses and noun phrases of the shallow syntax, matched against the verb lexicon,
+//! with control words ("refused to meet"), modality and negation, passive voice, actors, dates
+//! and places.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use chrono::NaiveDate;
+
+use super::actors::{Ctx, Found, MentionIndex};
+use super::dates;
+use super::lexicon::{CodeInfo, Control, EventLexicon, Pattern, TriggerKind};
+use super::{Actor, Cameo, Event, EventDate, Location, Span};
+use crate::enrich::entities::{Entity, EntityKind};
+use crate::enrich::lexicon::Lexicon;
+use crate::enrich::syntax::{ChunkKind, Clause, Phrase, Syntax};
+use crate::enrich::tagger::hash_bytes;
+use crate::enrich::text::{Text, TokenKind};
+
+/// Prepositions whose object can be an event's target ("met with X", "attack on X").
+const TARGET_PREPS: [&str; 9] = [
+    "with", "against", "on", "to", "at", "from", "toward", "towards", "into",
+];
+
+/// Speech verbs that turn a reported hostile intention into an accusation.
+const SPEECH: [&str; 9] = [
+    "claim", "say", "warn", "accuse", "allege", "insist", "charge", "suggest", "argue",
+];
+
+/// A code with what it matched.
+struct Match<'l> {
+    info: &'l CodeInfo,
+    specificity: usize,
+}
+
+/// Where an event came from, before actors and dates are attached.
+struct Draft<'l> {
+    info: &'l CodeInfo,
+    specificity: usize,
+    sentence: usize,
+    span: Range<usize>,
+    trigger: Range<usize>,
+    sources: Vec<Found>,
+    targets: Vec<Found>,
+    confidence: f64,
+}
+
+fn lower(text: &Text, i: usize) -> String {
+    text.norm(i).to_lowercase()
+}
+
+/// The CAMEO code a control word turns an infinitive's code into, if any.
+fn combine(control: Control, code: &str) -> Option<&'static str> {
+    let root: u32 = code.get(..2)?.parse().ok()?;
+    let sub = code.get(2..3).unwrap_or("0");
+    Some(match control {
+        Control::Unreal => return None,
+        Control::Intent => match root {
+            2 | 3 => "030",
+            4 => "036",
+            5 => {
+                if sub == "0" {
+                    "030"
+                } else {
+                    "032"
+                }
+            }
+            6 => match code {
+                "061" => "0311",
+                "062" => "0312",
+                "063" => "0313",
+                "064" => "0314",
+                _ => "031",
+            },
+            7 => match code {
+                "071" => "0331",
+                "072" => "0332",
+                "073" => "0333",
+                "074" => "0334",
+                _ => "033",
+            },
+            8 => match code {
+                "0841" | "0842" | "084" => "0353",
+                "085" => "0354",
+                c if c.starts_with("087") => "0356",
+                _ => "035",
+            },
+            16 => match code {
+                "163" => "1312",
+                "166" | "1661" | "1662" | "1663" | "161" => "1313",
+                _ => "131",
+            },
+            17 => "132",
+            18..=20 => match code {
+                "2041" | "2042" | "204" => "1385",
+                _ => "138",
+            },
+            _ => return None,
+        },
+        Control::Threat => match root {
+            16 => match code {
+                "163" => "1312",
+                _ => "1313",
+            },
+            17 => "132",
+            14 => "133",
+            18..=20 => "138",
+            _ => "130",
+        },
+        Control::Reject => match root {
+            2..=5 => match root {
+                4 => "125",
+                _ => "120",
+            },
+            6 => "121",
+            7 => "122",
+            8 => match code {
+                "0841" | "0842" | "084" => "1243",
+                c if c.starts_with("087") => "1246",
+                _ => "124",
+            },
+            _ => return None,
+        },
+        Control::Demand => match root {
+            4 => "106",
+            5 => "102",
+            6 => "101",
+            7 => "103",
+            8 => match code {
+                "0841" | "0842" | "084" => "1053",
+                "085" => "1054",
+                c if c.starts_with("087") => "1056",
+                _ => "105",
+            },
+            _ => "100",
+        },
+        Control::Appeal => match root {
+            4 => "026",
+            5 => "022",
+            6 => "021",
+            7 => "023",
+            8 => match code {
+                "0841" | "0842" | "084" => "0253",
+                "085" => "0254",
+                c if c.starts_with("087") => "0256",
+                _ => "025",
+            },
+            _ => "020",
+        },
+    })
+}
+
+/// The coder with its lexicon.
+#[derive(Debug, Clone)]
+pub struct Coder {
+    lexicon: EventLexicon,
+    /// Hashes of the lower-cased word forms that can trigger an event other than a bare
+    /// statement: sentences without one are not parsed.
+    triggers: HashSet<u64>,
+}
+
+fn form_hash(lower: &str) -> u64 {
+    hash_bytes(0x7472_6967, lower.as_bytes())
+}
+
+/// The regular inflections of a verb lemma, generously (a few non-words do no harm).
+fn verb_forms(l: &str) -> Vec<String> {
+    let mut out = vec![
+        l.to_string(),
+        format!("{l}s"),
+        format!("{l}es"),
+        format!("{l}ed"),
+        format!("{l}d"),
+        format!("{l}ing"),
+    ];
+    if let Some(stem) = l.strip_suffix('e') {
+        out.push(format!("{stem}ing"));
+    }
+    if let Some(stem) = l.strip_suffix('y') {
+        out.push(format!("{stem}ied"));
+        out.push(format!("{stem}ies"));
+    }
+    if let Some(last) = l.chars().last() {
+        out.push(format!("{l}{last}ed"));
+        out.push(format!("{l}{last}ing"));
+    }
+    out
+}
+
+impl Coder {
+    /// A coder for `lexicon`; `irregular` maps irregular verb forms to their lemmas (the POS
+    /// model's table), so that "met" is known to trigger "meet".
+    pub fn new(lexicon: EventLexicon, irregular: &HashMap<String, String>) -> Coder {
+        let mut triggers = HashSet::new();
+        let mut by_lemma: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (form, lemma) in irregular.iter().chain(lexicon.forms()) {
+            by_lemma
+                .entry(lemma.as_str())
+                .or_default()
+                .push(form.as_str());
+        }
+        for p in lexicon.patterns() {
+            if p.code.starts_with("01") {
+                continue;
+            }
+            match p.kind {
+                TriggerKind::Verb => {
+                    for f in verb_forms(&p.lemma) {
+                        triggers.insert(form_hash(&f));
+                    }
+                    for f in by_lemma.get(p.lemma.as_str()).into_iter().flatten() {
+                        triggers.insert(form_hash(f));
+                    }
+                }
+                TriggerKind::Noun => {
+                    let l = &p.lemma;
+                    for f in [l.clone(), format!("{l}s"), format!("{l}es")] {
+                        triggers.insert(form_hash(&f));
+                    }
+                    if let Some(stem) = l.strip_suffix('y') {
+                        triggers.insert(form_hash(&format!("{stem}ies")));
+                    }
+                }
+            }
+        }
+        Coder { lexicon, triggers }
+    }
+
+    /// Which sentences hold a word that may trigger an event other than a bare statement.
+    pub fn candidate_sentences(&self, text: &Text) -> Vec<bool> {
+        let mut lower = String::new();
+        text.sentences()
+            .iter()
+            .map(|s| {
+                s.tokens.clone().any(|i| {
+                    if text.tokens()[i].kind() != TokenKind::Word {
+                        return false;
+                    }
+                    let w = text.norm(i);
+                    lower.clear();
+                    if w.is_ascii() {
+                        lower.push_str(w);
+                        lower.make_ascii_lowercase();
+                    } else {
+                        lower.extend(w.chars().flat_map(char::to_lowercase));
+                    }
+                    self.triggers.contains(&form_hash(&lower))
+                })
+            })
+            .collect()
+    }
+
+    pub fn lexicon(&self) -> &EventLexicon {
+        &self.lexicon
+    }
+
+    /// The verb lemma a clause is matched with: the lexicon's irregular forms first.
+    fn verb_lemma(&self, text: &Text, clause: &Clause) -> String {
+        let form = lower(text, clause.verb.main);
+        if let Some(l) = self.lexicon.form_lemma(&form) {
+            return l.to_string();
+        }
+        if !self.lexicon.verb_patterns(&clause.verb.lemma).is_empty() {
+            return clause.verb.lemma.clone();
+        }
+        // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
+        let mut candidates = Vec::new();
+        for suffix in ["ing", "ed", "es", "s", "d"] {
+            if let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) {
+                candidates.push(stem.to_string());
+                candidates.push(format!("{stem}e"));
+                let b = stem.as_bytes();
+                if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
+                    candidates.push(stem[..stem.len() - 1].to_string());
+                }
+                if let Some(y) = stem.strip_suffix('i') {
+                    candidates.push(format!("{y}y"));
+                }
+            }
+        }
+        candidates
+            .into_iter()
+            .find(|c| !self.lexicon.verb_patterns(c).is_empty())
+            .unwrap_or_else(|| clause.verb.lemma.clone())
+    }
+
+    /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
+    /// the next finite clause (or the sentence end), plus the subject of a passive.
+    fn bag(
+        &self,
+        text: &Text,
+        syntax: &Syntax,
+        clause: &Clause,
+        sentence_end: usize,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut push = |i: usize| {
+            let l = syntax.lemma_or_lower(text, i);
+            let w = lower(text, i);
+            if w != l {
+                out.push(w);
+            }
+            out.push(l);
+        };
+        let mut end = sentence_end;
+        // Clauses are in text order: only the ones after this clause can end its bag.
+        let from = syntax
+            .clauses
+            .partition_point(|c| c.verb.tokens.start <= clause.verb.tokens.start);
+        for c in &syntax.clauses[from..] {
+            if c.sentence > clause.sentence {
+                break;
+            }
+            if c.sentence == clause.sentence
+                && c.verb.tokens.start > clause.verb.tokens.end
+                && !c.verb.infinitive
+                && syntax.tags[c.verb.main].form != crate::enrich::pos::VerbForm::Gerund
+            {
+                end = end.min(c.verb.tokens.start);
+                break;
+            }
+        }
+        for i in clause.verb.tokens.end..end {
+            push(i);
+        }
+        if clause.verb.passive {
+            if let Some(s) = &clause.subject {
+                for i in s.tokens.clone() {
+                    push(i);
+                }
+            }
+        }
+        out
+    }
+
+    fn best<'a>(
+        &'a self,
+        patterns: &'a [Pattern],
+        particle: Option<&str>,
+        preps: &[&str],
+        bag: &[String],
+    ) -> Option<Match<'a>> {
+        let mut best: Option<(&Pattern, usize)> = None;
+        for p in patterns {
+            if p.particle.as_deref().is_some_and(|x| Some(x) != particle) {
+                continue;
+            }
+            if p.prep.as_deref().is_some_and(|x| !preps.contains(&x)) {
+                continue;
+            }
+            if !p.words.is_empty() && !p.words.iter().any(|w| bag.iter().any(|b| b == w)) {
+                continue;
+            }
+            // A particle verb without its particle in the pattern is another verb.
+            if particle.is_some() && p.particle.is_none() && p.kind == TriggerKind::Verb {
+                let has_particle_variant =
+                    patterns.iter().any(|q| q.particle.as_deref() == particle);
+                if has_particle_variant {
+                    continue;
+                }
+            }
+            let s = p.specificity();
+            if best.is_none_or(|(b, bs)| s > bs || (s == bs && p.order < b.order)) {
+                best = Some((p, s));
+            }
+        }
+        let (p, specificity) = best?;
+        Some(Match {
+            info: self.lexicon.code(&p.code)?,
+            specificity,
+        })
+    }
+
+    /// Codes an analysed article.
+    pub fn code(
+        &self,
+        text: &Text,
+        syntax: &Syntax,
+        entities: &[Entity],
+        lexicon: &Lexicon,
+        article_date: Option<NaiveDate>,
+    ) -> Vec<Event> {
+        let mentions = MentionIndex::new(entities);
+        let ctx = Ctx {
+            text,
+            syntax,
+            entities,
+            mentions: &mentions,
+            lexicon,
+        };
+        let sentences = text.sentences();
+        let n = syntax.clauses.len();
+        // Pass 1: each clause's own match.
+        let mut own: Vec<Option<Match>> = Vec::with_capacity(n);
+        for clause in &syntax.clauses {
+            let lemma = self.verb_lemma(text, clause);
+            let patterns = self.lexicon.verb_patterns(&lemma);
+            if patterns.is_empty() {
+                own.push(None);
+                continue;
+            }
+            let end = sentences
+                .get(clause.sentence)
+                .map_or(clause.span.end, |s| s.tokens.end);
+            let bag = self.bag(text, syntax, clause, end);
+            let preps: Vec<&str> = clause
+                .preps
+                .iter()
+                .filter(|p| p.prep_token >= clause.verb.tokens.end)
+                .map(|p| p.prep.as_str())
+                .collect();
+            let particle = clause.verb.particle.map(|p| lower(text, p));
+            own.push(self.best(patterns, particle.as_deref(), &preps, &bag));
+        }
+        // Pass 2: control words replace their infinitive's code and silence themselves.
+        let mut code: Vec<Option<(&CodeInfo, usize, f64)>> = own
+            .iter()
+            .map(|m| m.as_ref().map(|m| (m.info, m.specificity, 0.0)))
+            .collect();
+        let mut silenced = vec![false; n];
+        let mut unreal_conflict: Vec<usize> = Vec::new();
+        for (ci, clause) in syntax.clauses.iter().enumerate() {
+            if !clause.verb.infinitive {
+                continue;
+            }
+            let Some(g) = clause.governor else {
+                code[ci] = None; // "to" + verb without a governor: a purpose, not an act.
+                continue;
+            };
+            let control = clause
+                .control
+                .as_deref()
+                .and_then(|w| self.lexicon.control(w));
+            match (control, own[ci].as_ref()) {
+                // "a list of diplomats to be expelled": an act, with the governor's subject
+                // as its source.
+                (None, Some(_)) if clause.verb.passive => {}
+                (None, _) => code[ci] = None,
+                (Some(Control::Unreal), m) => {
+                    code[ci] = None;
+                    if g < n {
+                        silenced[g] = true;
+                    }
+                    if m.is_some_and(|m| m.info.quad_class >= 3) {
+                        unreal_conflict.push(ci);
+                    }
+                }
+                (Some(c), Some(m)) => {
+                    match combine(c, &m.info.code).and_then(|k| self.lexicon.code(k)) {
+                        Some(info) => {
+                            code[ci] = Some((info, m.specificity + 1, 0.05));
+                            if g < n {
+                                silenced[g] = true;
+                            }
+                        }
+                        None => code[ci] = None,
+                    }
+                }
+                // "agreed to open its borders": an intention to cooperate, whatever the act.
+                (Some(Control::Intent), None)
+                    if clause.control.as_deref().is_some_and(|w| {
+                        matches!(
+                            w,
+                            "agree" | "pledge" | "promise" | "vow" | "offer" | "commit" | "decide"
+                        )
+                    }) =>
+                {
+                    code[ci] = self.lexicon.code("030").map(|i| (i, 0, 0.0));
+                    if g < n {
+                        silenced[g] = true;
+                    }
+                }
+                (Some(_), None) => code[ci] = None,
+            }
+        }
+        let mut drafts: Vec<Draft> = Vec::new();
+        for (ci, clause) in syntax.clauses.iter().enumerate() {
+            let Some((mut info, specificity, bonus)) = code[ci] else {
+                continue;
+            };
+            if silenced[ci] {
+                continue;
+            }
+            // The governor decides whether an infinitive's act happened; on its own clause,
+            // negation drops the event and modality makes it an intention or nothing.
+            let governor = clause.governor.and_then(|g| syntax.clauses.get(g));
+            let verb = match governor {
+                Some(g) if clause.verb.infinitive => &g.verb,
+                _ => &clause.verb,
+            };
+            if verb.negated {
+                // "will not lift the ban", "did not agree": a refusal of cooperation; a
+                // negated conflict is nothing.
+                match (info.quad_class, combine(Control::Reject, &info.code)) {
+                    (1 | 2, Some(k)) => match self.lexicon.code(k) {
+                        Some(i) => info = i,
+                        None => continue,
+                    },
+                    _ => continue,
+                }
+            }
+            let mut confidence = 0.45 + 0.1 * specificity as f64 + bonus;
+            if let Some(m) = verb.modal.as_deref().filter(|_| !verb.negated) {
+                match m {
+                    "will" | "would" | "shall" | "'ll" => {
+                        if !clause.verb.infinitive {
+                            match combine(Control::Intent, &info.code)
+                                .and_then(|k| self.lexicon.code(k))
+                            {
+                                Some(i) => info = i,
+                                None => {
+                                    if info.quad_class >= 3 {
+                                        unreal_conflict.push(ci);
+                                    }
+                                    continue;
+                                }
+                            }
+                        }
+                        confidence -= 0.1;
+                    }
+                    _ => {
+                        if info.quad_class >= 3 {
+                            unreal_conflict.push(ci);
+                        }
+                        continue;
+                    }
+                }
+            }
+            let (sources, targets) = self.roles(&ctx, clause, governor);
+            if info.code.starts_with("01") {
+                confidence = 0.2 + 0.05 * specificity as f64;
+            }
+            if clause.subject_inherited {
+                confidence -= 0.05;
+            }
+            let trigger_end = clause.verb.particle.map_or(clause.verb.main + 1, |p| p + 1);
+            drafts.push(Draft {
+                info,
+                specificity,
+                sentence: clause.sentence,
+                span: clause.span.clone(),
+                trigger: clause.verb.main..trigger_end,
+                sources,
+                targets,
+                confidence,
+            });
+        }
+        self.accusations(&ctx, &unreal_conflict, &mut drafts);
+        self.nominals(&ctx, &code, &mut drafts);
+        self.finish(&ctx, drafts, article_date)
+    }
+
+    /// Source and target actors of a clause.
+    fn roles(
+        &self,
+        ctx: &Ctx,
+        clause: &Clause,
+        governor: Option<&Clause>,
+    ) -> (Vec<Found>, Vec<Found>) {
+        let phrase_actors = |p: &Option<Phrase>, limit: usize| -> Vec<Found> {
+            p.as_ref()
+                .map_or(Vec::new(), |p| ctx.actors_with_of(&p.tokens, p.head, limit))
+        };
+        let limit = clause.span.end;
+        if clause.verb.passive {
+            let mut sources = phrase_actors(&clause.agent, limit);
+            if sources.is_empty() {
+                if let Some(g) = governor {
+                    sources = phrase_actors(&g.subject, g.span.end);
+                }
+            }
+            let targets = phrase_actors(&clause.subject, limit);
+            return (sources, targets);
+        }
+        let sources = phrase_actors(&clause.subject, limit);
+        let mut targets = phrase_actors(&clause.object, limit);
+        if targets.is_empty() {
+            for p in &clause.preps {
+                if p.prep_token < clause.verb.tokens.end || !TARGET_PREPS.contains(&p.prep.as_str())
+                {
+                    continue;
+                }
+                let found = ctx.actors(&p.object.tokens, p.object.head);
+                // A place is where it happened, not who it happened to.
+                let found: Vec<Found> = found
+                    .into_iter()
+                    .filter(|f| {
+                        f.entity.is_none_or(|e| {
+                            !(ctx.entities[e].kind == EntityKind::Gpe && p.prep == "in")
+                        })
+                    })
+                    .collect();
+                if !found.is_empty() {
+                    targets = found;
+                    break;
+                }
+            }
+        }
+        (sources, targets)
+    }
+
+    /// "He claimed that western elites will try to undermine the dialogue": the speaker
+    /// accuses the would-be actor (CAMEO 112).
+    fn accusations<'l>(&'l self, ctx: &Ctx, unreal: &[usize], drafts: &mut Vec<Draft<'l>>) {
+        let Some(info) = self.lexicon.code("112") else {
+            return;
+        };
+        let clauses = &ctx.syntax.clauses;
+        for &ci in unreal {
+            let clause = &clauses[ci];
+            // The clause whose subject acts: the infinitive's governor chain start.
+            let mut actor_clause = clause;
+            while let Some(g) = actor_clause.governor.and_then(|g| clauses.get(g)) {
+                if !actor_clause.verb.infinitive {
+                    break;
+                }
+                actor_clause = g;
+            }
+            let targets = actor_clause
+                .subject
+                .as_ref()
+                .map_or(Vec::new(), |p| ctx.actors(&p.tokens, p.head));
+            if targets.is_empty() {
+                continue;
+            }
+            let speech = clauses[..ci].iter().rev().find(|c| {
+                c.sentence == clause.sentence
+                    && SPEECH.contains(&c.verb.lemma.as_str())
+                    && !c.verb.negated
+            });
+            let Some(speech) = speech else { continue };
+            let sources = speech
+                .subject
+                .as_ref()
+                .map_or(Vec::new(), |p| ctx.actors(&p.tokens, p.head));
+            if sources.is_empty() {
+                continue;
+            }
+            drafts.retain(|d| {
+                !(d.trigger.start == speech.verb.main && d.info.code.starts_with("01"))
+            });
+            drafts.push(Draft {
+                info,
+                specificity: 1,
+                sentence: clause.sentence,
+                span: speech.span.start..clause.span.end,
+                trigger: speech.verb.main..speech.verb.main + 1,
+                sources,
+                targets,
+                confidence: 0.6,
+            });
+        }
+    }
+
+    /// Nominal events: "Moscow's expulsion of the first and second secretaries".
+    fn nominals<'l>(
+        &'l self,
+        ctx: &Ctx,
+        code: &[Option<(&CodeInfo, usize, f64)>],
+        drafts: &mut Vec<Draft<'l>>,
+    ) {
+        let (text, syntax) = (ctx.text, ctx.syntax);
+        for (k, chunk) in syntax.chunks.iter().enumerate() {
+            if chunk.kind == ChunkKind::Vp {
+                continue;
+            }
+            let head = chunk.head;
+            let lemma = syntax.lemma_or_lower(text, head);
+            let patterns = self.lexicon.noun_patterns(&lemma);
+            if patterns.is_empty() {
+                continue;
+            }
+            let sentences = text.sentences();
+            let sentence = sentences.partition_point(|s| s.tokens.end <= head);
+            if !sentences
+                .get(sentence)
+                .is_some_and(|s| s.tokens.contains(&head))
+            {
+                continue;
+            }
+            let send = text.sentences()[sentence].tokens.end;
+            // The clause whose object this phrase is, if any.
+            let host = syntax.clauses.iter().enumerate().find(|(_, c)| {
+                c.object.as_ref().is_some_and(|o| o.tokens.contains(&head))
+                    || c.subject.as_ref().is_some_and(|s| s.tokens.contains(&head))
+                    || (c.span.contains(&head) && head >= c.verb.tokens.end)
+            });
+            if let Some((hi, h)) = host {
+                // Coded already (a statement's object may still be an act: "announced the
+                // release of"), or inside a purpose, wish, negation or hypothesis.
+                let statement = code[hi].is_some_and(|(i, _, _)| i.code.starts_with("01"));
+                if (code[hi].is_some() && !statement)
+                    || h.verb.infinitive
+                    || h.verb.negated
+                    || h.verb.modal.is_some()
+                {
+                    continue;
+                }
+            }
+            // The "of"/"on"/"against" chain after the phrase.
+            let mut chain_end = chunk.tokens.end;
+            let mut target_phrase: Option<(Range<usize>, usize)> = None;
+            for c in &syntax.chunks[k + 1..] {
+                if c.tokens.start != chain_end || c.kind != ChunkKind::Pp {
+                    break;
+                }
+                let prep = lower(text, c.tokens.start);
+                if !matches!(
+                    prep.as_str(),
+                    "of" | "on" | "against" | "with" | "to" | "by"
+                ) {
+                    break;
+                }
+                if target_phrase.is_none() && prep != "by" {
+                    target_phrase = Some((c.tokens.start + 1..c.tokens.end, c.head));
+                }
+                chain_end = c.tokens.end;
+            }
+            let mut bag: Vec<String> = Vec::new();
+            for i in chunk.tokens.start..chain_end.min(send) {
+                bag.push(syntax.lemma_or_lower(text, i));
+                bag.push(lower(text, i));
+            }
+            let preps: Vec<String> = Vec::new();
+            let preps: Vec<&str> = preps.iter().map(String::as_str).collect();
+            let Some(m) = self.best(patterns, None, &preps, &bag) else {
+                continue;
+            };
+            // Source: a name before the head inside the phrase ("Moscow's", "Russian").
+            let phrase_start = if chunk.kind == ChunkKind::Pp {
+                chunk.tokens.start + 1
+            } else {
+                chunk.tokens.start
+            };
+            let mut sources = if head > phrase_start {
+                ctx.actors(&(phrase_start..head), head)
+            } else {
+                Vec::new()
+            };
+            if sources.is_empty() {
+                if let Some((_, c)) = host {
+                    if head >= c.verb.tokens.end {
+                        sources = c
+                            .subject
+                            .as_ref()
+                            .map_or(Vec::new(), |p| ctx.actors(&p.tokens, p.head));
+                    }
+                }
+            }
+            let targets =
+                target_phrase.map_or(Vec::new(), |(r, h)| ctx.actors_with_of(&r, h, send));
+            if sources.is_empty() && targets.is_empty() && host.is_none() {
+                continue;
+            }
+            let span = syntax
+                .clauses
+                .iter()
+                .find(|c| c.span.contains(&head))
+                .map_or(text.sentences()[sentence].tokens.clone(), |c| {
+                    c.span.clone()
+                });
+            drafts.push(Draft {
+                info: m.info,
+                specificity: m.specificity,
+                sentence,
+                span,
+                trigger: head..head + 1,
+                sources,
+                targets,
+                confidence: 0.4 + 0.1 * m.specificity as f64,
+            });
+        }
+    }
+
+    /// Attaches dates, places and actors and builds the events.
+    fn finish(
+        &self,
+        ctx: &Ctx,
+        mut drafts: Vec<Draft>,
+        article_date: Option<NaiveDate>,
+    ) -> Vec<Event> {
+        let text = ctx.text;
+        drafts.sort_by_key(|d| (d.trigger.start, d.info.code.clone()));
+        let mut out = Vec::new();
+        let mut last_date: Option<EventDate> = None;
+        for d in drafts {
+            let Some(sentence) = text.sentences().get(d.sentence) else {
+                continue;
+            };
+            let date = article_date.map(|ad| {
+                let found = dates::find(text, d.span.clone(), ad)
+                    .into_iter()
+                    .next()
+                    .or_else(|| {
+                        dates::find(text, sentence.tokens.clone(), ad)
+                            .into_iter()
+                            .next()
+                    });
+                match found {
+                    Some(r) => EventDate {
+                        start: r.start.to_string(),
+                        end: r.end.to_string(),
+                        text: Some(text.slice(r.span).to_string()),
+                    },
+                    None => {
+                        let first = sentence.tokens.start;
+                        let responds = (first + 2 < sentence.tokens.end)
+                            && lower(text, first) == "in"
+                            && matches!(
+                                lower(text, first + 1).as_str(),
+                                "retaliation" | "response"
+                            );
+                        match (&last_date, responds) {
+                            (Some(prev), true) => prev.clone(),
+                            _ => EventDate {
+                                start: ad.to_string(),
+                                end: ad.to_string(),
+                                text: None,
+                            },
+                        }
+                    }
+                }
+            });
+            if let Some(dt) = &date {
+                if dt.text.is_some() {
+                    last_date = Some(dt.clone());
+                }
+            }
+            let location = self
+                .location(ctx, &d.span)
+                .or_else(|| self.location(ctx, &sentence.tokens));
+            let mut info = d.info;
+            // Meeting in a third country.
+            if info.code == "040"
+                && d.trigger.len() == 1
+                && ctx.syntax.tags[d.trigger.start].is_verbal()
+            {
+                if let Some(loc) = &location {
+                    let countries: Vec<&str> = d
+                        .sources
+                        .iter()
+                        .chain(&d.targets)
+                        .map(|f| f.code.get(..3).unwrap_or(""))
+                        .collect();
+                    if let Some(c) = &loc.country {
+                        if !countries.is_empty() && countries.iter().all(|x| x != c) {
+                            info = self.lexicon.code("044").unwrap_or(info);
+                        }
+                    }
+                }
+            }
+            // One event per source-target pair; a group without a target meets itself pairwise.
+            let mut pairs: Vec<(Option<&Found>, Option<&Found>)> = Vec::new();
+            if d.targets.is_empty() && d.sources.len() >= 2 {
+                for a in &d.sources {
+                    for b in &d.sources {
+                        if a.code != b.code {
+                            pairs.push((Some(a), Some(b)));
+                        }
+                    }
+                }
+            }
+            if pairs.is_empty() {
+                let srcs: Vec<Option<&Found>> = if d.sources.is_empty() {
+                    vec![None]
+                } else {
+                    d.sources.iter().map(Some).collect()
+                };
+                let tgts: Vec<Option<&Found>> = if d.targets.is_empty() {
+                    vec![None]
+                } else {
+                    d.targets.iter().map(Some).collect()
+                };
+                for s in &srcs {
+                    for t in &tgts {
+                        if s.is_some() && t.is_some() && s.map(|f| &f.code) == t.map(|f| &f.code) {
+                            continue;
+                        }
+                        pairs.push((*s, *t));
+                    }
+                }
+                if pairs.is_empty() {
+                    pairs.push((srcs[0], None));
+                }
+            }
+            let trigger = Span {
+                start: text.tokens()[d.trigger.start].start(),
+                end: text.tokens()[d.trigger.end - 1].end(),
+                text: String::new(),
+            };
+            let trigger = Span {
+                text: text.body()[trigger.start..trigger.end].to_string(),
+                ..trigger
+            };
+            let sentence_span = Span {
+                start: sentence.span.start,
+                end: sentence.span.end,
+                text: text.slice(sentence.span).to_string(),
+            };
+            for (s, t) in pairs {
+                let mut confidence = d.confidence;
+                confidence += if s.is_some() { 0.15 } else { -0.1 };
+                confidence += if t.is_some() { 0.15 } else { -0.05 };
+                let actor = |f: Option<&Found>| {
+                    f.map(|f| Actor {
+                        entity_id: f.entity.map(|e| ctx.entities[e].id.clone()),
+                        code: f.code.clone(),
+                    })
+                };
+                out.push(Event {
+                    cameo: Cameo {
+                        code: info.code.clone(),
+                        root: info.code[..2].to_string(),
+                        label: info.label.clone(),
+                        quad_class: info.quad_class,
+                        goldstein: info.goldstein,
+                    },
+                    plover: info.plover.clone(),
+                    source: actor(s),
+                    target: actor(t),
+                    date: date.clone(),
+                    location: location.clone(),
+                    sentence: sentence_span.clone(),
+                    trigger: trigger.clone(),
+                    confidence: (confidence.clamp(0.05, 0.95) * 100.0).round() / 100.0,
+                });
+            }
+            let _ = d.specificity;
+        }
+        out
+    }
+
+    /// The first place named in an "in"/"at" phrase of the tokens.
+    fn location(&self, ctx: &Ctx, range: &Range<usize>) -> Option<Location> {
+        let (text, syntax) = (ctx.text, ctx.syntax);
+        for c in syntax.chunks_in(range.clone()) {
+            if c.kind != ChunkKind::Pp {
+                continue;
+            }
+            let prep = lower(text, c.tokens.start);
+            if !matches!(prep.as_str(), "in" | "at" | "near") {
+                continue;
+            }
+            let start = text.tokens()[c.tokens.start + 1].start();
+            let end = text.tokens()[c.tokens.end - 1].end();
+            for (_, ei) in ctx.mentions.inside(start, end) {
+                let e = &ctx.entities[ei];
+                if matches!(e.kind, EntityKind::Gpe | EntityKind::Loc) {
+                    return Some(Location {
+                        entity_id: Some(e.id.clone()),
+                        name: e.name.clone(),
+                        country: e.country.map(|c| c.to_string()),
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_words_recode_the_infinitive() {
+        assert_eq!(combine(Control::Intent, "050"), Some("030"));
+        assert_eq!(combine(Control::Intent, "040"), Some("036"));
+        assert_eq!(combine(Control::Reject, "040"), Some("125"));
+        assert_eq!(combine(Control::Threat, "163"), Some("1312"));
+        assert_eq!(combine(Control::Intent, "190"), Some("138"));
+        assert_eq!(combine(Control::Unreal, "170"), None);
+        assert_eq!(combine(Control::Appeal, "0841"), Some("0253"));
+    }
+}

@@ -1,0 +1,319 @@
+//! Dates in a token range, resolved against the article date: "on Thursday", "yesterday",
+//! "in June 2024", "between February and March 2022", "on 27 February 2025",
+//! "February 27, 2025", "in 2022", "last month". Weekdays and bare months are the most
+//! recent ones on or before the article date.
+
+use std::ops::Range;
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+use crate::enrich::text::{Span, Text, TokenKind};
+
+/// A resolved date: first and last day, and the tokens that gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub span: Span,
+}
+
+fn month(word: &str) -> Option<u32> {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    let names = [
+        ["january", "jan"],
+        ["february", "feb"],
+        ["march", "mar"],
+        ["april", "apr"],
+        ["may", "may"],
+        ["june", "jun"],
+        ["july", "jul"],
+        ["august", "aug"],
+        ["september", "sep"],
+        ["october", "oct"],
+        ["november", "nov"],
+        ["december", "dec"],
+    ];
+    names
+        .iter()
+        .position(|n| w == n[0] || (w == n[1] && w != "may") || (w == "sept"))
+        .map(|p| if w == "sept" { 9 } else { p as u32 + 1 })
+}
+
+fn weekday(word: &str) -> Option<Weekday> {
+    match word.to_ascii_lowercase().as_str() {
+        "monday" => Some(Weekday::Mon),
+        "tuesday" => Some(Weekday::Tue),
+        "wednesday" => Some(Weekday::Wed),
+        "thursday" => Some(Weekday::Thu),
+        "friday" => Some(Weekday::Fri),
+        "saturday" => Some(Weekday::Sat),
+        "sunday" => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+fn year(text: &Text, i: usize) -> Option<i32> {
+    if text.tokens()[i].kind() != TokenKind::Number {
+        return None;
+    }
+    let w = text.norm(i);
+    (w.len() == 4)
+        .then(|| w.parse::<i32>().ok())
+        .flatten()
+        .filter(|y| (1900..=2100).contains(y))
+}
+
+fn day(text: &Text, i: usize) -> Option<u32> {
+    let w = text.norm(i);
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    (text.tokens()[i].kind() == TokenKind::Number && digits.len() <= 2)
+        .then(|| digits.parse::<u32>().ok())
+        .flatten()
+        .filter(|d| (1..=31).contains(d))
+}
+
+fn month_end(y: i32, m: u32) -> Option<NaiveDate> {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    NaiveDate::from_ymd_opt(ny, nm, 1).map(|d| d - Duration::days(1))
+}
+
+/// The most recent `m` on or before the article date (this year, else last year).
+fn infer_year(m: u32, article: NaiveDate) -> i32 {
+    if m <= article.month() {
+        article.year()
+    } else {
+        article.year() - 1
+    }
+}
+
+fn span(text: &Text, r: Range<usize>) -> Span {
+    Span::new(
+        text.tokens()[r.start].start(),
+        text.tokens()[r.end - 1].end(),
+    )
+}
+
+/// One date expression starting at token `i`, with the token after it.
+fn at(
+    text: &Text,
+    i: usize,
+    end: usize,
+    article: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate, usize)> {
+    let w = text.norm(i);
+    let lower = w.to_ascii_lowercase();
+    match lower.as_str() {
+        "today" | "tonight" => return Some((article, article, i + 1)),
+        "yesterday" => {
+            let d = article - Duration::days(1);
+            return Some((d, d, i + 1));
+        }
+        "last" | "past" if i + 1 < end => {
+            let next = text.norm(i + 1).to_ascii_lowercase();
+            let r = match next.as_str() {
+                "week" => {
+                    let s = article
+                        - Duration::days(article.weekday().num_days_from_monday() as i64 + 7);
+                    Some((s, s + Duration::days(6)))
+                }
+                "month" => {
+                    let (y, m) = if article.month() == 1 {
+                        (article.year() - 1, 12)
+                    } else {
+                        (article.year(), article.month() - 1)
+                    };
+                    NaiveDate::from_ymd_opt(y, m, 1).zip(month_end(y, m))
+                }
+                "year" => NaiveDate::from_ymd_opt(article.year() - 1, 1, 1)
+                    .zip(NaiveDate::from_ymd_opt(article.year() - 1, 12, 31)),
+                _ => None,
+            };
+            if let Some((s, e)) = r {
+                return Some((s, e, i + 2));
+            }
+            if let Some(wd) = weekday(&next) {
+                let back = (7 + article.weekday().num_days_from_monday() as i64
+                    - wd.num_days_from_monday() as i64)
+                    % 7;
+                let d = article - Duration::days(if back == 0 { 7 } else { back });
+                return Some((d, d, i + 2));
+            }
+        }
+        _ => {}
+    }
+    if let Some(wd) = weekday(w) {
+        let back = (7 + article.weekday().num_days_from_monday() as i64
+            - wd.num_days_from_monday() as i64)
+            % 7;
+        let d = article - Duration::days(back);
+        return Some((d, d, i + 1));
+    }
+    // "27 February 2025", "27 February"
+    if let Some(dd) = day(text, i) {
+        if let Some(m) = (i + 1 < end).then(|| month(text.norm(i + 1))).flatten() {
+            let (y, next) = match (i + 2 < end).then(|| year(text, i + 2)).flatten() {
+                Some(y) => (y, i + 3),
+                None => (infer_year(m, article), i + 2),
+            };
+            let d = NaiveDate::from_ymd_opt(y, m, dd)?;
+            return Some((d, d, next));
+        }
+        return None;
+    }
+    if let Some(m) = month(w) {
+        // "May" alone is too often the modal verb: it needs a day or a year.
+        // "February 27, 2025", "February 27"
+        if let Some(dd) = (i + 1 < end).then(|| day(text, i + 1)).flatten() {
+            let mut next = i + 2;
+            if next < end && text.norm(next) == "," {
+                next += 1;
+            }
+            let y = match (next < end).then(|| year(text, next)).flatten() {
+                Some(y) => {
+                    next += 1;
+                    y
+                }
+                None => {
+                    next = i + 2;
+                    infer_year(m, article)
+                }
+            };
+            let d = NaiveDate::from_ymd_opt(y, m, dd)?;
+            return Some((d, d, next));
+        }
+        // "June 2024"
+        if let Some(y) = (i + 1 < end).then(|| year(text, i + 1)).flatten() {
+            return Some((NaiveDate::from_ymd_opt(y, m, 1)?, month_end(y, m)?, i + 2));
+        }
+        if lower == "may" {
+            return None;
+        }
+        let y = infer_year(m, article);
+        return Some((NaiveDate::from_ymd_opt(y, m, 1)?, month_end(y, m)?, i + 1));
+    }
+    if let Some(y) = year(text, i) {
+        let prev_ok = i == 0
+            || matches!(
+                text.norm(i - 1).to_ascii_lowercase().as_str(),
+                "in" | "since"
+                    | "until"
+                    | "of"
+                    | "during"
+                    | "early"
+                    | "late"
+                    | "mid"
+                    | "and"
+                    | "between"
+                    | "by"
+            );
+        if prev_ok {
+            return Some((
+                NaiveDate::from_ymd_opt(y, 1, 1)?,
+                NaiveDate::from_ymd_opt(y, 12, 31)?,
+                i + 1,
+            ));
+        }
+    }
+    None
+}
+
+/// Every date expression in tokens `range`, in order. "between X and Y" and "from X to Y"
+/// become one range; a year after the second part also applies to the first ("between
+/// February and March 2022").
+pub fn find(text: &Text, range: Range<usize>, article: NaiveDate) -> Vec<Resolved> {
+    let mut out = Vec::new();
+    let mut i = range.start;
+    let end = range.end.min(text.tokens().len());
+    while i < end {
+        let Some((s, e, next)) = at(text, i, end, article) else {
+            i += 1;
+            continue;
+        };
+        let opener = i > range.start
+            && matches!(
+                text.norm(i - 1).to_ascii_lowercase().as_str(),
+                "between" | "from"
+            );
+        let joiner = next < end
+            && matches!(
+                text.norm(next).to_ascii_lowercase().as_str(),
+                "and" | "to" | "until"
+            );
+        if opener && joiner {
+            if let Some((s2, e2, next2)) = at(text, next + 1, end, article) {
+                // "between February and March 2022": the first part takes the second's year.
+                let (s, e) =
+                    if next - i == 1 && month(text.norm(i)).is_some() && s2.year() != s.year() {
+                        let e = month_end(s2.year(), s.month()).unwrap_or(e);
+                        (s.with_year(s2.year()).unwrap_or(s), e)
+                    } else {
+                        (s, e)
+                    };
+                out.push(Resolved {
+                    start: s.min(s2),
+                    end: e.max(e2),
+                    span: span(text, i - 1..next2),
+                });
+                i = next2;
+                continue;
+            }
+        }
+        out.push(Resolved {
+            start: s,
+            end: e,
+            span: span(text, i..next),
+        });
+        i = next;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::text::analyse;
+
+    fn dates(body: &str) -> Vec<(String, String, String)> {
+        let text = analyse(body);
+        let article = NaiveDate::from_ymd_opt(2025, 2, 27).unwrap();
+        find(&text, 0..text.tokens().len(), article)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.start.to_string(),
+                    r.end.to_string(),
+                    body[r.span.start..r.span.end].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn weekdays_months_and_ranges_resolve_against_the_article_date() {
+        assert_eq!(
+            dates("They met on Thursday."),
+            vec![("2025-02-27".into(), "2025-02-27".into(), "Thursday".into())]
+        );
+        assert_eq!(dates("on Monday")[0].0, "2025-02-24");
+        assert_eq!(
+            dates("offices closed in June 2024.")[0],
+            ("2024-06-01".into(), "2024-06-30".into(), "June 2024".into())
+        );
+        assert_eq!(
+            dates("Between February and March 2022, the US declared")[0],
+            (
+                "2022-02-01".into(),
+                "2022-03-31".into(),
+                "Between February and March 2022".into()
+            )
+        );
+        assert_eq!(dates("In October 2023, Washington")[0].1, "2023-10-31");
+        assert_eq!(dates("on 12 January")[0].0, "2025-01-12");
+        assert_eq!(dates("on March 3, 2021")[0].0, "2021-03-03");
+        assert_eq!(dates("in December")[0].0, "2024-12-01");
+        assert_eq!(dates("yesterday")[0].0, "2025-02-26");
+        assert_eq!(dates("in 2019")[0].1, "2019-12-31");
+        assert!(dates("They may meet.").is_empty());
+        assert!(dates("1,200 people").is_empty());
+    }
+}

@@ -1,0 +1,694 @@
+//! Part-of-speech tagging: token features over a [`Text`], the embedded perceptron model
+//! (`models/pos.bin`, trained by `train pos` on UD English EWT) and verb lemmas.
+//!
+//! Labels are the 17 Universal POS tags with VERB and AUX split by their Penn verb form
+//! (`VERB:VBD`, `VERB:VBN`, `AUX:MD`...), so that later stages can tell a passive participle
+//! from a past tense without a second model; [`Tag::upos`] collapses them. The tagger is the
+//! generic averaged perceptron of [`super::tagger`], decoding each sentence greedily.
+//!
+//! Features per token: lower-cased form, ±2 neighbouring forms, two bigrams, prefixes and
+//! suffixes, word shapes, the neighbours' suffixes, sentence position; the form and its
+//! three-letter suffix are also conjoined with the previous label.
+//!
+//! Lemmas: the model carries the verb forms of the training data whose lemma differs from the
+//! form ("met" -> "meet", "expelled" -> "expel"); other forms get suffix rules.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::ner::{affixes, lowercase_into, shapes};
+use super::tagger::{
+    combine, hash_bytes, Features, LabelSet, ModelError, NoDynamic, Reader, TagScratch, Tagger,
+};
+use super::text::{Text, TokenKind};
+
+/// The model embedded in the binary (trained by `train::pos::train_pos`).
+static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/pos.bin");
+
+const MAGIC: &[u8; 4] = b"POSM";
+const VERSION: u16 = 1;
+
+/// Context keys per token that the tagger conjoins with the previous label.
+pub const N_CTX: usize = 2;
+
+/// Universal POS tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Upos {
+    Adj,
+    Adp,
+    Adv,
+    Aux,
+    Cconj,
+    Det,
+    Intj,
+    Noun,
+    Num,
+    Part,
+    Pron,
+    Propn,
+    Punct,
+    Sconj,
+    Sym,
+    Verb,
+    X,
+}
+
+impl Upos {
+    pub const ALL: [Upos; 17] = [
+        Upos::Adj,
+        Upos::Adp,
+        Upos::Adv,
+        Upos::Aux,
+        Upos::Cconj,
+        Upos::Det,
+        Upos::Intj,
+        Upos::Noun,
+        Upos::Num,
+        Upos::Part,
+        Upos::Pron,
+        Upos::Propn,
+        Upos::Punct,
+        Upos::Sconj,
+        Upos::Sym,
+        Upos::Verb,
+        Upos::X,
+    ];
+
+    /// The UD name ("NOUN", "PROPN"...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upos::Adj => "ADJ",
+            Upos::Adp => "ADP",
+            Upos::Adv => "ADV",
+            Upos::Aux => "AUX",
+            Upos::Cconj => "CCONJ",
+            Upos::Det => "DET",
+            Upos::Intj => "INTJ",
+            Upos::Noun => "NOUN",
+            Upos::Num => "NUM",
+            Upos::Part => "PART",
+            Upos::Pron => "PRON",
+            Upos::Propn => "PROPN",
+            Upos::Punct => "PUNCT",
+            Upos::Sconj => "SCONJ",
+            Upos::Sym => "SYM",
+            Upos::Verb => "VERB",
+            Upos::X => "X",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Upos> {
+        Upos::ALL.into_iter().find(|u| u.as_str() == s)
+    }
+}
+
+/// The Penn Treebank form of a verb or auxiliary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VerbForm {
+    /// Not a verb, or a form the tag set does not split.
+    None,
+    /// VB: "meet", "to leave".
+    Base,
+    /// VBD: "met".
+    Past,
+    /// VBG: "meeting".
+    Gerund,
+    /// VBN: "expelled" (perfect or passive).
+    Participle,
+    /// VBP: "meet" (present, not third person singular).
+    Present,
+    /// VBZ: "meets".
+    Third,
+    /// MD: "will", "could".
+    Modal,
+}
+
+impl VerbForm {
+    fn penn(self) -> &'static str {
+        match self {
+            VerbForm::None => "",
+            VerbForm::Base => "VB",
+            VerbForm::Past => "VBD",
+            VerbForm::Gerund => "VBG",
+            VerbForm::Participle => "VBN",
+            VerbForm::Present => "VBP",
+            VerbForm::Third => "VBZ",
+            VerbForm::Modal => "MD",
+        }
+    }
+
+    /// The form of a Penn tag, `None` for tags outside the verb forms.
+    pub fn of_penn(tag: &str) -> VerbForm {
+        match tag {
+            "VB" => VerbForm::Base,
+            "VBD" => VerbForm::Past,
+            "VBG" => VerbForm::Gerund,
+            "VBN" => VerbForm::Participle,
+            "VBP" => VerbForm::Present,
+            "VBZ" => VerbForm::Third,
+            "MD" => VerbForm::Modal,
+            _ => VerbForm::None,
+        }
+    }
+}
+
+/// A token's part of speech: the UPOS tag and, for verbs and auxiliaries, the verb form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tag {
+    pub upos: Upos,
+    pub form: VerbForm,
+}
+
+impl Tag {
+    pub const fn new(upos: Upos, form: VerbForm) -> Tag {
+        Tag { upos, form }
+    }
+
+    /// The tag of a UD token (UPOS and Penn XPOS columns), as the model labels it.
+    pub fn from_ud(upos: Upos, xpos: &str) -> Tag {
+        let form = match upos {
+            Upos::Verb | Upos::Aux => VerbForm::of_penn(xpos),
+            _ => VerbForm::None,
+        };
+        let form = match (upos, form) {
+            // A VERB is never MD; unlisted forms of a verb count as its base form.
+            (Upos::Verb, VerbForm::Modal | VerbForm::None) => VerbForm::Base,
+            (Upos::Aux, VerbForm::None) => VerbForm::Base,
+            (_, f) => f,
+        };
+        Tag { upos, form }
+    }
+
+    /// The model label: "NOUN", "VERB:VBD".
+    pub fn label(self) -> String {
+        match self.form {
+            VerbForm::None => self.upos.as_str().to_string(),
+            f => format!("{}:{}", self.upos.as_str(), f.penn()),
+        }
+    }
+
+    fn parse_label(s: &str) -> Option<Tag> {
+        match s.split_once(':') {
+            Some((u, f)) => Some(Tag::new(Upos::parse(u)?, VerbForm::of_penn(f))),
+            None => Some(Tag::new(Upos::parse(s)?, VerbForm::None)),
+        }
+    }
+
+    /// A verb or auxiliary in any form.
+    pub fn is_verbal(self) -> bool {
+        matches!(self.upos, Upos::Verb | Upos::Aux)
+    }
+
+    /// A noun, proper noun, pronoun or number: what can head a noun phrase.
+    pub fn is_nominal(self) -> bool {
+        matches!(self.upos, Upos::Noun | Upos::Propn | Upos::Pron | Upos::Num)
+    }
+}
+
+/// Every label the model predicts, in model order.
+pub fn labels() -> Vec<Tag> {
+    let mut out = Vec::new();
+    for u in Upos::ALL {
+        match u {
+            Upos::Verb => {
+                for f in [
+                    VerbForm::Base,
+                    VerbForm::Past,
+                    VerbForm::Gerund,
+                    VerbForm::Participle,
+                    VerbForm::Present,
+                    VerbForm::Third,
+                ] {
+                    out.push(Tag::new(u, f));
+                }
+            }
+            Upos::Aux => {
+                for f in [
+                    VerbForm::Base,
+                    VerbForm::Past,
+                    VerbForm::Gerund,
+                    VerbForm::Participle,
+                    VerbForm::Present,
+                    VerbForm::Third,
+                    VerbForm::Modal,
+                ] {
+                    out.push(Tag::new(u, f));
+                }
+            }
+            _ => out.push(Tag::new(u, VerbForm::None)),
+        }
+    }
+    out
+}
+
+/// The tagger's label set.
+pub fn label_set() -> LabelSet {
+    LabelSet::new(labels().into_iter().map(Tag::label).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Features
+
+const F_BIAS: u64 = 1;
+const F_W: u64 = 2;
+const F_WM1: u64 = 3;
+const F_WP1: u64 = 4;
+const F_WM2: u64 = 5;
+const F_WP2: u64 = 6;
+const F_BI_L: u64 = 7;
+const F_BI_R: u64 = 8;
+const F_AFFIX: u64 = 9;
+const F_SHAPE: u64 = 14;
+const F_SHORT: u64 = 15;
+const F_SUF_M1: u64 = 16;
+const F_SUF_P1: u64 = 17;
+const F_FIRST: u64 = 18;
+const F_SHAPE_M1: u64 = 19;
+const F_EXACT: u64 = 20;
+const F_AROUND: u64 = 21;
+const F_SUF1: u64 = 22;
+
+/// Per-token hashes that features combine.
+#[derive(Debug, Clone, Copy, Default)]
+struct TokenHashes {
+    word: u64,
+    exact: u64,
+    last: u64,
+    affixes: [u64; 5],
+    shape: u64,
+    short: u64,
+}
+
+/// Reusable buffers for featurising one sequence.
+#[derive(Debug, Default)]
+pub struct Featurizer {
+    lower: String,
+    hashes: Vec<TokenHashes>,
+}
+
+/// The hash of a padding position before the first or after the last token.
+const PAD: u64 = 0x7061_6400;
+
+impl Featurizer {
+    /// Adds the features of `text`'s tokens `range` to `feats` (one sequence).
+    pub fn features(&mut self, text: &Text, range: Range<usize>, feats: &mut Features) {
+        self.hashes.clear();
+        for i in range.clone() {
+            let norm = text.norm(i);
+            lowercase_into(norm, &mut self.lower);
+            if text.tokens()[i].kind() == TokenKind::Number {
+                // Numbers by shape only: "1996", "3.5" and "40" share their evidence.
+                self.lower.clear();
+                self.lower.push_str("<num>");
+            }
+            let (shape, short) = shapes(norm);
+            self.hashes.push(TokenHashes {
+                word: hash_bytes(1, self.lower.as_bytes()),
+                exact: hash_bytes(2, norm.as_bytes()),
+                last: self.lower.bytes().last().map_or(0, u64::from),
+                affixes: affixes(&self.lower),
+                shape,
+                short,
+            });
+        }
+        let n = self.hashes.len();
+        let at = |k: isize| -> Option<&TokenHashes> {
+            if k < 0 || k as usize >= n {
+                None
+            } else {
+                Some(&self.hashes[k as usize])
+            }
+        };
+        for j in 0..n {
+            let k = j as isize;
+            let t = &self.hashes[j];
+            let w = |d: isize| at(k + d).map_or(PAD ^ (d + 8) as u64, |h| h.word);
+            feats.push(combine(F_BIAS, 0));
+            feats.push(combine(F_W, t.word));
+            feats.push(combine(F_WM1, w(-1)));
+            feats.push(combine(F_WP1, w(1)));
+            feats.push(combine(F_WM2, w(-2)));
+            feats.push(combine(F_WP2, w(2)));
+            feats.push(combine(combine(F_BI_L, w(-1)), t.word));
+            feats.push(combine(combine(F_BI_R, t.word), w(1)));
+            feats.push(combine(combine(F_AROUND, w(-1)), w(1)));
+            feats.push(combine(F_EXACT, t.exact));
+            feats.push(combine(F_SUF1, t.last));
+            for (a, h) in t.affixes.iter().enumerate() {
+                feats.push(combine(F_AFFIX + a as u64, *h));
+            }
+            feats.push(combine(F_SHAPE, t.shape));
+            feats.push(combine(F_SHORT, t.short));
+            let suf = |d: isize| at(k + d).map_or(PAD ^ (d + 8) as u64, |h| h.affixes[3]);
+            feats.push(combine(F_SUF_M1, suf(-1)));
+            feats.push(combine(F_SUF_P1, suf(1)));
+            feats.push(combine(
+                F_SHAPE_M1,
+                combine(at(k - 1).map_or(PAD, |h| h.short), t.short),
+            ));
+            if j == 0 {
+                feats.push(combine(F_FIRST, t.short));
+            }
+            feats.end_token(&[t.word, t.affixes[3]]);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tagger
+
+/// The trained part-of-speech tagger with its verb lemma table.
+#[derive(Debug, Clone)]
+pub struct PosTagger {
+    tagger: Tagger,
+    tags: Vec<Tag>,
+    /// Lower-cased verb forms whose lemma is not the form itself.
+    lemmas: HashMap<String, String>,
+}
+
+/// Reusable buffers for [`PosTagger::tag_range`].
+#[derive(Debug, Default)]
+pub struct PosScratch {
+    featurizer: Featurizer,
+    feats: Option<Features>,
+    labels: Vec<u16>,
+    tag: TagScratch,
+}
+
+impl PosTagger {
+    /// Loads the model compiled into the binary.
+    pub fn load_embedded() -> Result<PosTagger, ModelError> {
+        PosTagger::from_bytes(EMBEDDED_MODEL)
+    }
+
+    /// Assembles a tagger; its labels must be those of [`label_set`].
+    pub fn new(tagger: Tagger, lemmas: HashMap<String, String>) -> Result<PosTagger, ModelError> {
+        let tags = tagger
+            .labels()
+            .names()
+            .iter()
+            .map(|n| Tag::parse_label(n).ok_or(ModelError::Corrupt("unknown POS label")))
+            .collect::<Result<Vec<Tag>, ModelError>>()?;
+        if tagger.n_ctx() != N_CTX {
+            return Err(ModelError::Corrupt(
+                "POS model has the wrong context-key count",
+            ));
+        }
+        Ok(PosTagger {
+            tagger,
+            tags,
+            lemmas,
+        })
+    }
+
+    /// Loads a model written by [`PosTagger::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<PosTagger, ModelError> {
+        let mut r = Reader(bytes);
+        r.header(MAGIC, VERSION)?;
+        let n = r.u32()? as usize;
+        let mut lemmas = HashMap::with_capacity(n);
+        for _ in 0..n {
+            let mut s = || -> Result<String, ModelError> {
+                let len = r.u8()? as usize;
+                std::str::from_utf8(r.take(len)?)
+                    .map(str::to_string)
+                    .map_err(|_| ModelError::Corrupt("lemma table is not UTF-8"))
+            };
+            let form = s()?;
+            let lemma = s()?;
+            lemmas.insert(form, lemma);
+        }
+        let (tagger, _) = Tagger::from_bytes(r.0)?;
+        PosTagger::new(tagger, lemmas)
+    }
+
+    /// Serialises the model: magic `POSM`, version, the lemma table (`u32` count, then
+    /// length-prefixed form and lemma, sorted by form), then the tagger.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        let mut pairs: Vec<(&String, &String)> = self
+            .lemmas
+            .iter()
+            .filter(|(f, l)| f.len() <= 255 && l.len() <= 255)
+            .collect();
+        pairs.sort();
+        out.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
+        for (f, l) in pairs {
+            out.push(f.len() as u8);
+            out.extend_from_slice(f.as_bytes());
+            out.push(l.len() as u8);
+            out.extend_from_slice(l.as_bytes());
+        }
+        out.extend_from_slice(&self.tagger.to_bytes());
+        out
+    }
+
+    /// How many weight rows the model holds.
+    pub fn n_rows(&self) -> usize {
+        self.tagger.n_rows()
+    }
+
+    /// Tags tokens `range` of `text` as one sequence, appending one tag per token to `out`.
+    pub fn tag_range(
+        &self,
+        text: &Text,
+        range: Range<usize>,
+        scratch: &mut PosScratch,
+        out: &mut Vec<Tag>,
+    ) {
+        let feats = scratch.feats.get_or_insert_with(|| Features::new(N_CTX));
+        feats.clear();
+        scratch.featurizer.features(text, range, feats);
+        self.tagger.tag_into(
+            feats,
+            None,
+            &mut NoDynamic,
+            &mut scratch.labels,
+            &mut scratch.tag,
+        );
+        out.extend(scratch.labels.iter().map(|&l| {
+            self.tags
+                .get(l as usize)
+                .copied()
+                .unwrap_or(Tag::new(Upos::X, VerbForm::None))
+        }));
+    }
+
+    /// Tags every token of `text`: sentence by sentence, the dateline as one sequence, and
+    /// tokens outside both as punctuation or nouns by their kind.
+    pub fn tag(&self, text: &Text) -> Vec<Tag> {
+        self.tag_sentences(text, |_| true)
+    }
+
+    /// [`PosTagger::tag`] for the sentences `keep` accepts (by index into
+    /// [`Text::sentences`]; the dateline is left out); other tokens get the default tags.
+    pub fn tag_sentences(&self, text: &Text, keep: impl Fn(usize) -> bool) -> Vec<Tag> {
+        let all = keep(usize::MAX);
+        let n = text.tokens().len();
+        let mut out: Vec<Tag> = text
+            .tokens()
+            .iter()
+            .map(|t| match t.kind() {
+                TokenKind::Punct => Tag::new(Upos::Punct, VerbForm::None),
+                TokenKind::Symbol => Tag::new(Upos::Sym, VerbForm::None),
+                TokenKind::Number => Tag::new(Upos::Num, VerbForm::None),
+                TokenKind::Word => Tag::new(Upos::Propn, VerbForm::None),
+            })
+            .collect();
+        let mut scratch = PosScratch::default();
+        let mut tags = Vec::new();
+        let ranges = text
+            .dateline()
+            .filter(|_| all)
+            .map(|d| d.tokens.clone())
+            .into_iter()
+            .chain(
+                text.sentences()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(_, s)| s.tokens.clone()),
+            );
+        for r in ranges {
+            if r.end > n || r.is_empty() {
+                continue;
+            }
+            tags.clear();
+            self.tag_range(text, r.clone(), &mut scratch, &mut tags);
+            out[r].copy_from_slice(&tags);
+        }
+        out
+    }
+
+    /// The lemma of a lower-cased word with its tag: verbs and auxiliaries from the learned
+    /// table or suffix rules, plural nouns by suffix rules, everything else as it is.
+    pub fn lemma(&self, lower: &str, tag: Tag) -> String {
+        if let Some(l) = self.lemmas.get(lower) {
+            if tag.is_verbal() {
+                return l.clone();
+            }
+        }
+        match (tag.upos, tag.form) {
+            (Upos::Verb | Upos::Aux, f) => verb_lemma_rule(lower, f),
+            (Upos::Noun, _) => noun_lemma_rule(lower),
+            _ => lower.to_string(),
+        }
+    }
+
+    /// The learned table of irregular verb lemmas (lower-cased form -> lemma).
+    pub fn lemma_table(&self) -> &HashMap<String, String> {
+        &self.lemmas
+    }
+}
+
+fn is_vowel(c: u8) -> bool {
+    matches!(c, b'a' | b'e' | b'i' | b'o' | b'u')
+}
+
+/// "-ed", "-ing" and "-s" stripped with the usual spelling rules; a guess for unseen verbs.
+fn verb_lemma_rule(w: &str, form: VerbForm) -> String {
+    let b = w.as_bytes();
+    let strip = |suffix: &str| -> Option<String> {
+        let stem = w.strip_suffix(suffix)?;
+        let s = stem.as_bytes();
+        if s.len() < 2 {
+            return None;
+        }
+        let n = s.len();
+        // Doubled final consonant: "expelled" -> "expel", "stopped" -> "stop".
+        if n >= 3
+            && s[n - 1] == s[n - 2]
+            && !is_vowel(s[n - 1])
+            && !matches!(s[n - 1], b'l' | b's' | b'z' | b'f')
+        {
+            return Some(stem[..n - 1].to_string());
+        }
+        if n >= 3 && s[n - 1] == s[n - 2] && s[n - 1] == b'l' && s[n - 3] != s[n - 1] {
+            // "cancelled" -> "cancel", but "called" keeps "call" (handled by the table).
+            return Some(stem[..n - 1].to_string());
+        }
+        // Consonant-vowel-consonant stems usually dropped an "e": "closed" -> "close".
+        let last = s[n - 1];
+        let cvc =
+            n >= 2 && !is_vowel(last) && is_vowel(s[n - 2]) && !matches!(last, b'w' | b'x' | b'y');
+        let needs_e = matches!(last, b'v' | b'z' | b'c' | b'g' | b'u')
+            || (cvc
+                && n >= 3
+                && !is_vowel(s[n - 3])
+                && matches!(
+                    last,
+                    b's' | b't' | b'd' | b'k' | b'p' | b'r' | b'b' | b'm' | b'n'
+                ))
+                && !stem.ends_with("en")
+                && !stem.ends_with("er")
+                && !stem.ends_with("on")
+                && !stem.ends_with("it");
+        if needs_e {
+            return Some(format!("{stem}e"));
+        }
+        Some(stem.to_string())
+    };
+    let out = match form {
+        VerbForm::Past | VerbForm::Participle if w.ends_with("ied") && b.len() > 4 => {
+            Some(format!("{}y", &w[..w.len() - 3]))
+        }
+        VerbForm::Past | VerbForm::Participle if w.ends_with("eed") => {
+            Some(w[..w.len() - 1].to_string())
+        }
+        VerbForm::Past | VerbForm::Participle => strip("ed"),
+        VerbForm::Gerund => strip("ing"),
+        VerbForm::Third if w.ends_with("ies") && b.len() > 4 => {
+            Some(format!("{}y", &w[..w.len() - 3]))
+        }
+        VerbForm::Third
+            if w.ends_with("ches")
+                || w.ends_with("shes")
+                || w.ends_with("sses")
+                || w.ends_with("xes")
+                || w.ends_with("zes")
+                || w.ends_with("oes") =>
+        {
+            Some(w[..w.len() - 2].to_string())
+        }
+        VerbForm::Third => w.strip_suffix('s').map(str::to_string),
+        _ => None,
+    };
+    out.unwrap_or_else(|| w.to_string())
+}
+
+/// Plural nouns to the singular: "expulsions" -> "expulsion", "sanctions" -> "sanction".
+fn noun_lemma_rule(w: &str) -> String {
+    if w.len() > 4 && w.ends_with("ies") {
+        return format!("{}y", &w[..w.len() - 3]);
+    }
+    if w.len() > 3
+        && w.ends_with('s')
+        && !w.ends_with("ss")
+        && !w.ends_with("us")
+        && !w.ends_with("is")
+    {
+        return w[..w.len() - 1].to_string();
+    }
+    w.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::text::analyse;
+
+    #[test]
+    fn labels_fit_the_fast_tagging_path_and_round_trip() {
+        let labels = labels();
+        assert_eq!(labels.len(), 28);
+        for t in labels {
+            assert_eq!(Tag::parse_label(&t.label()), Some(t));
+        }
+        assert_eq!(
+            Tag::from_ud(Upos::Verb, "VBN"),
+            Tag::new(Upos::Verb, VerbForm::Participle)
+        );
+        assert_eq!(Tag::from_ud(Upos::Verb, "NNP").form, VerbForm::Base);
+        assert_eq!(Tag::from_ud(Upos::Noun, "NN").form, VerbForm::None);
+    }
+
+    #[test]
+    fn lemma_rules_cover_regular_verbs_and_plurals() {
+        let past = VerbForm::Past;
+        assert_eq!(verb_lemma_rule("expelled", past), "expel");
+        assert_eq!(verb_lemma_rule("closed", past), "close");
+        assert_eq!(verb_lemma_rule("accused", past), "accuse");
+        assert_eq!(verb_lemma_rule("agreed", past), "agree");
+        assert_eq!(verb_lemma_rule("ordered", past), "order");
+        assert_eq!(verb_lemma_rule("denied", past), "deny");
+        assert_eq!(verb_lemma_rule("attacked", past), "attack");
+        assert_eq!(verb_lemma_rule("meets", VerbForm::Third), "meet");
+        assert_eq!(verb_lemma_rule("condemning", VerbForm::Gerund), "condemn");
+        assert_eq!(noun_lemma_rule("expulsions"), "expulsion");
+        assert_eq!(noun_lemma_rule("talks"), "talk");
+    }
+
+    #[test]
+    fn embedded_model_tags_a_news_sentence() {
+        let Ok(pos) = PosTagger::load_embedded() else {
+            panic!("embedded POS model does not load");
+        };
+        let body = "Russian and US diplomats met in Istanbul on Thursday. Two diplomats were expelled by Moscow.";
+        let text = analyse(body);
+        let tags = pos.tag(&text);
+        let find = |w: &str| {
+            let i = (0..text.tokens().len())
+                .find(|&i| text.token_text(i) == w)
+                .unwrap_or(0);
+            tags[i]
+        };
+        assert_eq!(find("met").upos, Upos::Verb);
+        assert_eq!(find("diplomats").upos, Upos::Noun);
+        assert_eq!(find("Istanbul").upos, Upos::Propn);
+        assert_eq!(find("expelled"), Tag::new(Upos::Verb, VerbForm::Participle));
+        assert_eq!(find("were").upos, Upos::Aux);
+        assert_eq!(pos.lemma("met", find("met")), "meet");
+    }
+}
