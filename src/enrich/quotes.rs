@@ -460,16 +460,29 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
         );
     }
 
-    /// A line right after `at` that is a dash and a name ("— Julie Pace, Phoenix").
+    /// A dash and a name after the quote ending before `at`, on a line of its own ("—
+    /// Julie Pace, Phoenix") or ending the quote's line ("“...” ― Sonya Herridge").
     fn byline_after(&self, at: usize) -> Option<np::Np> {
         let doc = self.doc;
-        if at + 1 >= doc.n() || !doc.line_start(at) || !matches!(doc.norm(at), "-" | "--") {
+        if at + 1 >= doc.n() || !matches!(doc.norm(at), "-" | "--") || doc.line_start(at + 1) {
             return None;
         }
         let line_end = (at + 1..doc.n())
             .find(|&k| doc.line_start(k))
             .unwrap_or(doc.n());
-        if line_end - at > 25 || !doc.toks[at + 1].cap {
+        // On the quote's line, only a name (and its trailing full stop) may follow.
+        let limit = if doc.line_start(at) { 25 } else { 8 };
+        if line_end - at > limit || !doc.toks[at + 1].cap {
+            return None;
+        }
+        if !doc.line_start(at)
+            && (at + 1..line_end).any(|k| {
+                let t = &doc.toks[k];
+                t.word && !t.cap && !doc.is(k, "of")
+                    || doc.is_stop(k) && k + 1 < line_end
+                    || doc.norm(k) == ":"
+            })
+        {
             return None;
         }
         if (at + 1..line_end).any(|k| doc.in_quote(k) || doc.is_cue_token_pub(k)) {
@@ -802,6 +815,46 @@ mod tests {
                 ("We will win.", Some("Clinton")),
             ]
         );
+    }
+
+    #[test]
+    fn a_dash_and_a_name_after_a_quote_on_its_line_is_its_speaker() {
+        let body = "Readers wrote in.\n\n“He scares me. He is not fit to lead.” ― Maria Lopez\n\
+                    “The most unqualified man ever.”― John Smith.\n";
+        let qs = quotes(body, &[("Maria Lopez", P), ("John Smith", P)]);
+        let got: Vec<(&str, Option<&str>)> =
+            qs.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("He scares me. He is not fit to lead.", Some("Maria Lopez")),
+                ("The most unqualified man ever.", Some("John Smith")),
+            ]
+        );
+    }
+
+    #[test]
+    fn participles_and_nested_verbs_belong_to_the_main_clause() {
+        // A participle after a comma takes the main clause's subject, not a relative clause's.
+        let body = "John Smith defended not paying an architect who said he was stiffed, \
+                    saying, “He did a bad job.”";
+        let qs = quotes(body, &[("John Smith", P)]);
+        let q = qs.iter().find(|q| q.text == "He did a bad job.");
+        assert_eq!(q.map(speaker), Some(Some("John Smith")), "{qs:#?}");
+        // A verb of stance inside what someone said does not take the quote from them.
+        let body = "Maria Lopez said the allies will seek new sanctions “to show that there \
+                    are consequences.”";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+        assert_eq!(qs[0].cue.as_deref(), Some("say"));
+        // Only verbs of saying invert, and a day is never the speaker.
+        let body = "“We will win,” John Smith, R-Ky., said Tuesday. Maria Lopez's son, Tom, \
+                    defended his mother Tuesday on television, saying: “She did nothing wrong.”";
+        let qs = quotes(body, &[("John Smith", P), ("Maria Lopez", P)]);
+        let q = qs.iter().find(|q| q.text == "She did nothing wrong.");
+        assert_eq!(q.map(speaker), Some(Some("Maria Lopez's son")), "{qs:#?}");
+        assert!(qs.iter().all(|q| speaker(q) != Some("Tuesday")), "{qs:#?}");
     }
 
     #[test]

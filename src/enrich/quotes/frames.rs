@@ -314,9 +314,10 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         return None;
     }
     let cue = doc.toks[c].cue?;
-    // A noun use: "the report", "Putin's claim", "a call".
+    // A noun use: "the report", "Putin's claim", "a call", "a series of tweets".
     if c > seg.start
         && (doc.has(c - 1, W_DET) && !doc.is(c - 1, "that")
+            || doc.is(c - 1, "of")
             || (matches!(doc.norm(c - 1), "'s" | "'") && !doc.in_quote(c - 1)))
     {
         return None;
@@ -499,8 +500,17 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         && !appositive_subject
         && doc.is_left_delim(c - 1)
         && cue.forms & (F_PAST | F_THIRD) != 0
+        // Only verbs of saying invert ("“...,” said Smith"), not "..., defended his father".
+        && matches!(
+            class,
+            CueClass::Speech | CueClass::Tell | CueClass::Ask | CueClass::Write | CueClass::Report
+        )
     {
-        if let Some(np) = doc.np_right(c + 1, seg.end) {
+        // A time word is an adjunct, never the speaker ("..., R-Ky., said Tuesday").
+        let np = doc
+            .np_right(c + 1, seg.end)
+            .filter(|np| !doc.has(np.head, W_TIME));
+        if let Some(np) = np {
             let after = np.full().end;
             if let Some(after) = trailing_ok(doc, lo, c - 1, after, seg.end) {
                 return trailing(
@@ -1443,6 +1453,24 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
             .iter()
             .any(|r| r.start <= g.clause.start && g.cue < r.end)
     };
+    // ", saying that ..." belongs to the main clause: the first leading frame whose content
+    // holds the participle ("Clinton told them that she believes ..., saying"), not a frame
+    // nested in it or in a relative clause ("an architect who said ..., saying").
+    let mut outer: Vec<Option<(Np, bool)>> = (0..n)
+        .map(|i| {
+            if frames[i].inherit != Inherit::Previous {
+                return None;
+            }
+            (0..i)
+                .find(|&a| {
+                    !frames[a].trailing
+                        && !frames[a].according
+                        && inside(&frames[a], &frames[i])
+                        && frames[a].source.as_ref().is_some_and(|np| np.rel.is_none())
+                })
+                .and_then(|a| Some((frames[a].source.clone()?, frames[a].hedged)))
+        })
+        .collect();
     // Relays: "According to reports, X said ...", "X told Y that ..., media reported".
     for a in 0..n {
         let relay_kind = frames[a].relays(doc) || frames[a].trailing;
@@ -1494,7 +1522,8 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                 cut_content(doc, &mut frames[a], at);
             } else if !frames[b].trailing
                 && frames[b].inherit == Inherit::No
-                && at_content_start(doc, &frames[a], frames[b].clause.start)
+                && (at_content_start(doc, &frames[a], frames[b].clause.start)
+                    || weak_inside_speech(&frames[a], &frames[b]))
             {
                 drop[b] = true;
             } else {
@@ -1521,13 +1550,25 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
         k += 1;
         keep
     });
+    let mut k = 0;
+    outer.retain(|_| {
+        let keep = !drop[k];
+        k += 1;
+        keep
+    });
     // Inherited sources.
     for i in 0..frames.len() {
         match frames[i].inherit {
             Inherit::Previous => {
-                if i > 0 {
-                    frames[i].source = frames[i - 1].source.clone();
-                    frames[i].hedged |= frames[i - 1].hedged;
+                let previous = i
+                    .checked_sub(1)
+                    .filter(|&p| frames[p].source.as_ref().is_none_or(|np| np.rel.is_none()));
+                if let Some((np, hedged)) = outer[i].take() {
+                    frames[i].source = Some(np);
+                    frames[i].hedged |= hedged;
+                } else if let Some(p) = previous {
+                    frames[i].source = frames[p].source.clone();
+                    frames[i].hedged |= frames[p].hedged;
                 } else {
                     // The subject of the main clause: its first person or pronoun ("On
                     // Tuesday, Mr. McConnell deflected questions before saying").
@@ -1595,6 +1636,21 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
         f.quotes.sort_unstable();
         f.quotes.dedup();
     }
+}
+
+/// A verb of thinking, stance or naming inside what a verb of saying reports is part of the
+/// report ("He said the allies will seek ...", "Mr. Obama said, a majority of Americans have
+/// come to believe ..."), not a statement of its own.
+fn weak_inside_speech(outer: &Frame, inner: &Frame) -> bool {
+    let speech = matches!(
+        outer.class,
+        Some(CueClass::Speech | CueClass::Tell | CueClass::Write | CueClass::Report)
+    );
+    let weak = matches!(
+        inner.class,
+        Some(CueClass::Think | CueClass::Stance | CueClass::Call)
+    );
+    speech && weak && !outer.noun && !inner.noun
 }
 
 /// Whether `pos` is where a frame's content starts (after "that" and punctuation).
