@@ -364,6 +364,15 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             self.last = Some((who, quote.last, self.out.len() - 1));
             return;
         }
+        // "Sanders made the following comment: “...”", "I had to change my answer: “...”":
+        // the subject of the clause the colon ends.
+        if let Some(np) = self.colon_clause_subject(quote.first) {
+            let who = self.resolver.resolve(doc, &np);
+            let speaker = Some(self.speaker(&who));
+            self.push(QuoteKind::Direct, &parts, speaker, None, None, false, 0.5);
+            self.last = Some((who, quote.last, self.out.len() - 1));
+            return;
+        }
         // The speaker of the statement just before, if it is in this line or the one before;
         // a statement that quoted its speaker beats a later reported one ("“...,” Trump
         // assured Jones, after Jones assured Trump that ...").
@@ -489,6 +498,41 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             return None;
         }
         doc.np_right(at + 1, line_end)
+    }
+
+    /// The subject of a clause ending in a colon right before `first` (the quote's opening
+    /// mark), when the clause has a verb after its subject and names no one else's words.
+    fn colon_clause_subject(&self, first: usize) -> Option<np::Np> {
+        let doc = self.doc;
+        let colon = first.checked_sub(1).filter(|&c| doc.norm(c) == ":")?;
+        let seg = doc.segments.partition_point(|s| s.end <= colon);
+        let lo = doc.segments.get(seg)?.start;
+        if colon <= lo + 2 || (lo..colon).any(|k| doc.in_quote(k)) {
+            return None;
+        }
+        if let Some(np) = frames::clause_subject(doc, lo, colon) {
+            // A verb must follow the subject: "Clinton: “...”" is a transcript (below).
+            return (np.full().end + 1 < colon).then_some(np);
+        }
+        // "On July 6, 2015, Sanders made the following comment:": a name or pronoun that
+        // opens the clause (after an introductory phrase) and a lower-case word after it.
+        let first = (lo..colon).find(|&k| {
+            let opens = k == lo || doc.norm(k - 1) == "," || doc.has(k - 1, W_CONJ);
+            opens && (doc.entity_at(k).is_some() || doc.toks[k].pronoun.is_some())
+        })?;
+        let mut end = first + 1;
+        if let Some(e) = doc.entity_at(first) {
+            while end < colon && doc.entity_at(end) == Some(e) {
+                end += 1;
+            }
+        }
+        let verb = end + 1 < colon && doc.toks[end].word && !doc.toks[end].cap;
+        verb.then(|| np::Np {
+            core: first..end,
+            head: doc.head_of(first..end),
+            appos: None,
+            rel: None,
+        })
     }
 
     /// Quotes around a title or a named term: "so-called “experts”", “Saturday Night Live”.
@@ -855,6 +899,35 @@ mod tests {
         let q = qs.iter().find(|q| q.text == "She did nothing wrong.");
         assert_eq!(q.map(speaker), Some(Some("Maria Lopez's son")), "{qs:#?}");
         assert!(qs.iter().all(|q| speaker(q) != Some("Tuesday")), "{qs:#?}");
+    }
+
+    #[test]
+    fn colons_abbreviations_and_set_phrases_introduce_quotes() {
+        // The subject of a clause ending in a colon.
+        let body = "On July 6, Maria Lopez made the following comment:\n\n“Jobs come first.”";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+        // A state abbreviation inside the speaker's appositive.
+        let body = "“The veto will be overridden,” Senator John Smith, R-Ky., said Tuesday.";
+        let qs = quotes(body, &[("John Smith", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
+        // "as X put it"; a cue that opens a new quote after a finished one.
+        let body = "As John Smith recently put it, “Did he avoid his taxes?” Maria Lopez says \
+                    the system is “rigged.” She adds, “What kind of genius loses a billion?”";
+        let qs = quotes(body, &[("John Smith", P), ("Maria Lopez", P)]);
+        let got: Vec<(Option<&str>, Option<&str>)> =
+            qs.iter().map(|q| (speaker(q), q.cue.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("John Smith"), Some("put it")),
+                (Some("Maria Lopez"), Some("say")),
+                (Some("Maria Lopez"), Some("add")),
+            ],
+            "{qs:#?}"
+        );
     }
 
     #[test]

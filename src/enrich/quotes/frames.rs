@@ -680,7 +680,7 @@ fn is_document(head: &str) -> bool {
 
 /// The subject at the start of a clause: after conjunctions, adverbs and an introductory
 /// phrase ending in a comma ("In a statement, the ministry said").
-fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
+pub fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     let mut k = lo;
     while k < hi
         && (doc.has(k, W_CONJ | W_ADV)
@@ -843,6 +843,14 @@ fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> O
                 .is_some_and(|k| matches!(doc.norm(k), "." | "?" | "!"))
         });
         if ended {
+            // "“...change.” She adds, “What kind of genius ...?”": a cue that opens the next
+            // quote introduces it rather than closing the finished one.
+            if after + 1 < hi
+                && matches!(doc.norm(after), "," | ":")
+                && doc.quote_starting_at(after + 1).is_some()
+            {
+                return None;
+            }
             // "“Why?” Trump asked reporters rhetorically during a news conference.", "...
             // Clinton asks as a guy walks in" but not "“Yes.” Trump said the plan failed."
             let mut k = after;
@@ -1219,7 +1227,8 @@ fn finish(
 fn takes_infinitive(lemma: &str) -> bool {
     matches!(
         lemma,
-        "promise"
+        "tell"
+            | "promise"
             | "pledge"
             | "vow"
             | "threaten"
@@ -1481,6 +1490,18 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
             .filter(|&b| b != a && !drop[b] && inside(&frames[a], &frames[b]))
             .collect();
         if inner.is_empty() {
+            continue;
+        }
+        // "In office, Mr. Obama said, a majority of Americans have come to believe ...": a
+        // verb of thinking inside what was said stays part of it.
+        if !frames[a].relays(doc)
+            && inner
+                .iter()
+                .all(|&b| weak_inside_speech(&frames[a], &frames[b]))
+        {
+            for b in inner {
+                drop[b] = true;
+            }
             continue;
         }
         let relays = frames[a].relays(doc)
