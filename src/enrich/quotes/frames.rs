@@ -964,10 +964,11 @@ fn trailing(
         } else if doc.norm(after) == ","
             && c > clause_start
             && doc.quote_ending_at(delim).is_none()
-            && continues_clause(doc, next)
+            && (continues_clause(doc, next) || doc.is(next, "that"))
         {
-            // "The plan, he said, will fail."
+            // "The plan, he said, will fail.", "It's a reminder, Rogers said, that ...".
             content.push(next..seg.end);
+            quotes.extend((next..seg.end).filter_map(|k| doc.quote_starting_at(k)));
             end = seg.end;
         }
     } else if after < seg.end {
