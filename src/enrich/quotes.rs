@@ -931,6 +931,23 @@ mod tests {
     }
 
     #[test]
+    fn coordinated_verbs_and_parentheticals_keep_the_subject() {
+        // The subject of the clause, not the object before "and".
+        let body = "John Smith, the nominee, outlined his security plan and vowed to punish \
+                    “those who break the rules.”";
+        let qs = quotes(body, &[("John Smith", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
+        // "It's a reminder, X said, that ...": the clause after "that" is part of it.
+        let body = "It's a reminder, Maria Lopez said, that “what matters is helping others.”";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(qs[0].kind, QuoteKind::Partial);
+        assert!(qs[0].text.ends_with("helping others.”"), "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+    }
+
+    #[test]
     fn reporting_nouns_with_their_owner() {
         let body = "Analysts doubted Vladimir Putin's claim that the talks had failed. Maria \
                     Lopez spoke next; few heeded her warning that prices would rise.";

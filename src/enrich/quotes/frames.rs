@@ -565,9 +565,20 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             })
             .or(other),
     };
-    // "A spokesman declined to comment but said ...": the subject of the first clause.
+    // "A spokesman declined to comment but said ...": the subject of the first clause; also
+    // when the phrase before "and" is an object ("The nominee outlined his plan and vowed")
+    // or a time ("tweets early Friday saying").
+    let object_like = |np: &Np| {
+        let s = np.full().start;
+        doc.has(np.head, W_TIME)
+            || doc.is(np.head, "early")
+            || (s > seg.start && verb_like(doc, s - 1))
+    };
     let source = match source {
         None if coordinated => clause_subject(doc, seg.start, c),
+        Some(np) if (coordinated || cue.forms & F_ING != 0) && object_like(&np) => {
+            clause_subject(doc, seg.start, c).or(Some(np))
+        }
         other => other,
     };
     let source = issuer(doc, source?, seg.start);
@@ -694,7 +705,11 @@ pub fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
         k = comma + 1;
     }
     let np = doc.np_right(k, hi)?;
-    let after = np.full().end;
+    let mut after = np.full().end;
+    // "Donald Trump, her Republican opponent, bemoaned ...": past the appositive's comma.
+    if np.appos.is_some() && after + 1 < hi && doc.norm(after) == "," {
+        after += 1;
+    }
     let verb = after < hi
         && (verb_like(doc, after) || doc.is_skippable(after) || doc.toks[after].cue.is_some());
     verb.then_some(np)
@@ -1196,7 +1211,9 @@ fn finish(
         return None;
     }
     let subordinate = doc.has(start, W_SUBORD) && !doc.is(start, "as");
-    if sep && doc.norm(j) == "," && !opens_quote && !subordinate {
+    // "As Ms. Simonyan put it in a statement, RT is ...": the clause after the comma.
+    let as_lead = clause_start > seg.start && doc.is(clause_start - 1, "as");
+    if sep && doc.norm(j) == "," && !opens_quote && !subordinate && !as_lead {
         // "said, however, that": only a quote (or "said, if elected, ...") may follow a
         // bare comma.
         return None;
