@@ -516,12 +516,21 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
         }
         // "On July 6, 2015, Sanders made the following comment:": a name or pronoun that
         // opens the clause (after an introductory phrase) and a lower-case word after it.
-        let first = (lo..colon).find(|&k| {
-            let opens = k == lo || doc.norm(k - 1) == "," || doc.has(k - 1, W_CONJ);
+        let title_start = |k: usize| {
+            let mut s = k;
+            while s > lo && doc.has(s - 1, lexicon::W_TITLE) {
+                s -= 1;
+            }
+            s
+        };
+        let found = (lo..colon).find(|&k| {
+            let s = title_start(k);
+            let opens = s == lo || doc.norm(s - 1) == "," || doc.has(s - 1, W_CONJ);
             opens && (doc.entity_at(k).is_some() || doc.toks[k].pronoun.is_some())
         })?;
-        let mut end = first + 1;
-        if let Some(e) = doc.entity_at(first) {
+        let first = title_start(found);
+        let mut end = found + 1;
+        if let Some(e) = doc.entity_at(found) {
             while end < colon && doc.entity_at(end) == Some(e) {
                 end += 1;
             }

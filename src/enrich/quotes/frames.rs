@@ -970,7 +970,11 @@ fn trailing(
     }
     let mut end = after;
     if after < seg.end && matches!(doc.norm(after), "," | ":" | "-" | "--") && after + 1 < seg.end {
-        let next = after + 1;
+        let mut next = after + 1;
+        // "Many were older, she said, and “I had to step back.”"
+        if doc.is(next, "and") && next + 1 < seg.end && doc.quote_starting_at(next + 1).is_some() {
+            next += 1;
+        }
         if let Some(q) = doc.quote_starting_at(next) {
             // A quote split by its attribution.
             quotes.push(q);
