@@ -704,7 +704,12 @@ pub fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
         let comma = (k..hi).take(12).find(|&j| doc.norm(j) == ",")?;
         k = comma + 1;
     }
-    let np = doc.np_right(k, hi)?;
+    let mut np = doc.np_right(k, hi)?;
+    // "Hours after the shooting, she issued a statement": past a leading time phrase.
+    if doc.has(np.head, W_TIME) || doc.has(np.core.start, W_TIME) {
+        let comma = (k..hi).take(12).find(|&j| doc.norm(j) == ",")?;
+        np = doc.np_right(comma + 1, hi)?;
+    }
     let mut after = np.full().end;
     // "Donald Trump, her Republican opponent, bemoaned ...": past the appositive's comma.
     if np.appos.is_some() && after + 1 < hi && doc.norm(after) == "," {
