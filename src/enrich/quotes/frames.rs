@@ -715,6 +715,8 @@ pub fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     if np.appos.is_some() && after + 1 < hi && doc.norm(after) == "," {
         after += 1;
     }
+    // "The Security Council on Friday made ...": past adverbs and short adjuncts.
+    let after = doc.skip_adjuncts(after, hi);
     let verb = after < hi
         && (verb_like(doc, after) || doc.is_skippable(after) || doc.toks[after].cue.is_some());
     verb.then_some(np)
@@ -955,7 +957,11 @@ fn trailing(
             // "Later, “We will fix it,” she said": a short lead-in is not part of it.
             let first = doc.quotes[q].first;
             let lead_in = (start..first).filter(|&k| doc.toks[k].word).count();
-            if first > start && lead_in <= 4 && matches!(doc.norm(first - 1), "," | ":") {
+            // Nor is a clause that a colon ends ("... in the workplace: “...,” the union
+            // wrote").
+            if first > start
+                && (doc.norm(first - 1) == ":" || lead_in <= 4 && doc.norm(first - 1) == ",")
+            {
                 start = first;
             }
             delim + 1
