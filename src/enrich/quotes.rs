@@ -947,6 +947,12 @@ mod tests {
         let qs = quotes(body, &[("John Smith", P)]);
         assert_eq!(qs.len(), 1, "{qs:#?}");
         assert_eq!(speaker(&qs[0]), Some("John Smith"));
+        // A time before an -ing cue is not its subject; the name that opens the clause is.
+        let body = "John Smith unleashed a series of tweets early Friday saying that the \
+                    mayor was “a disaster.”";
+        let qs = quotes(body, &[("John Smith", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
         // "It's a reminder, X said, that ...": the clause after "that" is part of it.
         let body = "It's a reminder, Maria Lopez said, that “what matters is helping others.”";
         let qs = quotes(body, &[("Maria Lopez", P)]);

@@ -719,7 +719,17 @@ pub fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     let after = doc.skip_adjuncts(after, hi);
     let verb = after < hi
         && (verb_like(doc, after) || doc.is_skippable(after) || doc.toks[after].cue.is_some());
-    verb.then_some(np)
+    if verb {
+        return Some(np);
+    }
+    // "Trump unleashed a series ...": a name run ends where a lower-case verb starts.
+    let cut = (np.core.start..np.core.end).find(|&j| !doc.toks[j].cap)?;
+    (cut > np.core.start && verb_like(doc, cut)).then(|| Np {
+        core: np.core.start..cut,
+        head: cut - 1,
+        appos: None,
+        rel: None,
+    })
 }
 
 /// A lower-case word that can be a verb ("declined", "smiled"): not a function word or noun.
