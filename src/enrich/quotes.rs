@@ -11,10 +11,12 @@
 //!    hedge, other nested frames cut the content where their clause starts;
 //! 3. `speakers` resolves each source to an entity (the mention holding the phrase's head),
 //!    a pronoun's antecedent (last compatible person), or keeps the phrase;
-//! 4. quoted spans no frame claims follow the previous quoted statement when they are bare
-//!    and come right after it (same or next paragraph), take a speaker from a transcript
-//!    colon (`Clinton: "..."`) or a byline line under them (`— Maria Lopez, 34`), or are
-//!    `NotSpeech` (terms, titles, scare quotes) with no speaker when short or named.
+//! 4. quoted spans no frame claims take a speaker from a byline (`— Maria Lopez, 34` on the
+//!    next line, or `” ― Maria Lopez` ending the quote's line) or from the subject of a clause
+//!    that a colon ends (`Sanders made the following comment: “...”`), else follow the
+//!    previous quoted statement when they are bare and come right after it (same or next
+//!    paragraph), or take a transcript colon (`Clinton: "..."`); the rest are `NotSpeech`
+//!    (terms, titles, scare quotes) with no speaker when short or named.
 //!
 //! Offsets are UTF-8 bytes into the body. A statement split by its attribution
 //! (`"We will not," he said, "back down."`) or continued after it is one quote with several

@@ -9,8 +9,11 @@
 //!   attribution parenthetical (`The plan, he said, will fail.`).
 //! - leading: `NP ADV* CUE [addressee] [adjuncts] (that | : | ,)? CONTENT`, with relative
 //!   subjects (`Putin, who ..., said`) and infinitives (`declined to say`).
-//! - participles: `..., adding that CONTENT` (the source of the main clause) and
-//!   `Stressing that CONTENT, NP said ...` (the source of the following clause).
+//! - participles: `..., adding that CONTENT` (the source of the main clause: the outermost
+//!   frame holding it, never one inside a relative clause) and `Stressing that CONTENT, NP
+//!   said ...` (the source of the following clause).
+//! - verbs of thinking, stance or naming inside what a verb of saying reports stay part of
+//!   the report (`He said the allies will seek ...`) rather than taking its quotes.
 //! - `according to NP, CONTENT` / `CONTENT, according to NP` / `A, according to NP, B`.
 //! - `NP quoted NP as saying` (the first is an intermediary).
 
