@@ -1,9 +1,8 @@
-//! Temporary quotes driver until the CLI has `eval quotes`:
-//! `quotes eval DIR [--json] [--dump FILE]` scores PolNeAR, `quotes show FILE` prints the
-//! statements of one article, `quotes bench DIR` measures words/s of the quote stage.
-//!
-//! Entities come from the NER model grouped by the stand-in same-surname rule
-//! (`eval::standin`) until the entity stage lands.
+//! Quote error-analysis driver: `quotes eval DIR [--json] [--dump FILE]` scores PolNeAR
+//! through the full enrichment like `news-enricher eval quotes` and can dump every prediction
+//! with its outcome and the gold attributions (JSON lines); `quotes show FILE` prints the
+//! entities and statements of one article; `quotes bench DIR` measures words/s of the quote
+//! stage alone (entities from the NER model grouped by the stand-in rule of `eval::standin`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,7 +13,8 @@ use news_enricher::enrich::entities::Entity;
 use news_enricher::enrich::ner::Recognizer;
 use news_enricher::enrich::quotes::{self, Quote};
 use news_enricher::enrich::text::{analyse, Text};
-use news_enricher::eval::quotes::{read_split, Outcome, Scorer};
+use news_enricher::enrich::Enricher;
+use news_enricher::eval::quotes::{read_split, Outcome, PolnearDoc, Scorer};
 use news_enricher::eval::standin;
 
 fn entities(rec: &Recognizer, text: &Text) -> Vec<Entity> {
@@ -71,7 +71,7 @@ fn eval(args: &[String]) -> Result<(), String> {
         .position(|a| a == "--dump")
         .and_then(|i| args.get(i + 1));
     let docs = read_split(dir).map_err(|e| e.to_string())?;
-    let rec = Recognizer::load_embedded().map_err(|e| format!("NER model: {e}"))?;
+    let enricher = Enricher::new().map_err(|e| e.to_string())?;
     let mut scorer = Scorer::new();
     let mut out = match dump {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?),
@@ -79,9 +79,9 @@ fn eval(args: &[String]) -> Result<(), String> {
     };
     for d in &docs {
         let text = analyse(&d.text);
-        let ents = entities(&rec, &text);
-        let found = quotes::find(&text, &ents);
-        let outcomes = scorer.add(&text, &d.gold, &found, &ents);
+        let enrichment = enricher.enrich(&d.article());
+        let (ents, found) = (&enrichment.entities, &enrichment.quotes);
+        let outcomes = scorer.add(&text, &d.gold, found, ents);
         if let Some(f) = out.as_mut() {
             let preds: Vec<serde_json::Value> = found
                 .iter()
@@ -139,18 +139,22 @@ fn show(path: &str) -> Result<(), String> {
         Some(rest) => rest.split_once('\n').map_or("", |(_, b)| b).to_string(),
         None => raw,
     };
-    let rec = Recognizer::load_embedded().map_err(|e| format!("NER model: {e}"))?;
-    let text = analyse(&body);
-    let ents = entities(&rec, &text);
-    for e in &ents {
+    let enricher = Enricher::new().map_err(|e| e.to_string())?;
+    let doc = PolnearDoc {
+        name: path.to_string(),
+        text: body.clone(),
+        gold: Vec::new(),
+    };
+    let enrichment = enricher.enrich(&doc.article());
+    for e in &enrichment.entities {
         println!(
             "{} {:?} {} ({} mentions)",
             e.id, e.kind, e.name, e.mention_count
         );
     }
     println!();
-    for q in quotes::find(&text, &ents) {
-        println!("{}", show_quote(&body, &q));
+    for q in &enrichment.quotes {
+        println!("{}", show_quote(&body, q));
     }
     Ok(())
 }

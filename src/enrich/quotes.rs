@@ -11,10 +11,12 @@
 //!    hedge, other nested frames cut the content where their clause starts;
 //! 3. `speakers` resolves each source to an entity (the mention holding the phrase's head),
 //!    a pronoun's antecedent (last compatible person), or keeps the phrase;
-//! 4. quoted spans no frame claims follow the previous quoted statement when they are bare
-//!    and come right after it (same or next paragraph), take a speaker from a transcript
-//!    colon (`Clinton: "..."`) or a byline line under them (`— Maria Lopez, 34`), or are
-//!    `NotSpeech` (terms, titles, scare quotes) with no speaker when short or named.
+//! 4. quoted spans no frame claims take a speaker from a byline (`— Maria Lopez, 34` on the
+//!    next line, or `” ― Maria Lopez` ending the quote's line) or from the subject of a clause
+//!    that a colon ends (`Sanders made the following comment: “...”`), else follow the
+//!    previous quoted statement when they are bare and come right after it (same or next
+//!    paragraph), or take a transcript colon (`Clinton: "..."`); the rest are `NotSpeech`
+//!    (terms, titles, scare quotes) with no speaker when short or named.
 //!
 //! Offsets are UTF-8 bytes into the body. A statement split by its attribution
 //! (`"We will not," he said, "back down."`) or continued after it is one quote with several
@@ -364,6 +366,15 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
             self.last = Some((who, quote.last, self.out.len() - 1));
             return;
         }
+        // "Sanders made the following comment: “...”", "I had to change my answer: “...”":
+        // the subject of the clause the colon ends.
+        if let Some(np) = self.colon_clause_subject(quote.first) {
+            let who = self.resolver.resolve(doc, &np);
+            let speaker = Some(self.speaker(&who));
+            self.push(QuoteKind::Direct, &parts, speaker, None, None, false, 0.5);
+            self.last = Some((who, quote.last, self.out.len() - 1));
+            return;
+        }
         // The speaker of the statement just before, if it is in this line or the one before;
         // a statement that quoted its speaker beats a later reported one ("“...,” Trump
         // assured Jones, after Jones assured Trump that ...").
@@ -460,22 +471,79 @@ impl<'d, 't, 'a> Assembler<'d, 't, 'a> {
         );
     }
 
-    /// A line right after `at` that is a dash and a name ("— Julie Pace, Phoenix").
+    /// A dash and a name after the quote ending before `at`, on a line of its own ("—
+    /// Julie Pace, Phoenix") or ending the quote's line ("“...” ― Sonya Herridge").
     fn byline_after(&self, at: usize) -> Option<np::Np> {
         let doc = self.doc;
-        if at + 1 >= doc.n() || !doc.line_start(at) || !matches!(doc.norm(at), "-" | "--") {
+        if at + 1 >= doc.n() || !matches!(doc.norm(at), "-" | "--") || doc.line_start(at + 1) {
             return None;
         }
         let line_end = (at + 1..doc.n())
             .find(|&k| doc.line_start(k))
             .unwrap_or(doc.n());
-        if line_end - at > 25 || !doc.toks[at + 1].cap {
+        // On the quote's line, only a name (and its trailing full stop) may follow.
+        let limit = if doc.line_start(at) { 25 } else { 8 };
+        if line_end - at > limit || !doc.toks[at + 1].cap {
+            return None;
+        }
+        if !doc.line_start(at)
+            && (at + 1..line_end).any(|k| {
+                let t = &doc.toks[k];
+                t.word && !t.cap && !doc.is(k, "of")
+                    || doc.is_stop(k) && k + 1 < line_end
+                    || doc.norm(k) == ":"
+            })
+        {
             return None;
         }
         if (at + 1..line_end).any(|k| doc.in_quote(k) || doc.is_cue_token_pub(k)) {
             return None;
         }
         doc.np_right(at + 1, line_end)
+    }
+
+    /// The subject of a clause ending in a colon right before `first` (the quote's opening
+    /// mark), when the clause has a verb after its subject and names no one else's words.
+    fn colon_clause_subject(&self, first: usize) -> Option<np::Np> {
+        let doc = self.doc;
+        let colon = first.checked_sub(1).filter(|&c| doc.norm(c) == ":")?;
+        let seg = doc.segments.partition_point(|s| s.end <= colon);
+        let lo = doc.segments.get(seg)?.start;
+        if colon <= lo + 2 || (lo..colon).any(|k| doc.in_quote(k)) {
+            return None;
+        }
+        if let Some(np) = frames::clause_subject(doc, lo, colon) {
+            // A verb must follow the subject: "Clinton: “...”" is a transcript (below).
+            return (np.full().end + 1 < colon).then_some(np);
+        }
+        // "On July 6, 2015, Sanders made the following comment:": a name or pronoun that
+        // opens the clause (after an introductory phrase) and a lower-case word after it.
+        let title_start = |k: usize| {
+            let mut s = k;
+            while s > lo && doc.has(s - 1, lexicon::W_TITLE) {
+                s -= 1;
+            }
+            s
+        };
+        let found = (lo..colon).find(|&k| {
+            let s = title_start(k);
+            let opens = s == lo || doc.norm(s - 1) == "," || doc.has(s - 1, W_CONJ);
+            opens && (doc.entity_at(k).is_some() || doc.toks[k].pronoun.is_some())
+        })?;
+        let first = title_start(found);
+        let mut end = found + 1;
+        if let Some(e) = doc.entity_at(found) {
+            while end < colon && doc.entity_at(end) == Some(e) {
+                end += 1;
+            }
+        }
+        let verb = end + 1 < colon && doc.toks[end].word && !doc.toks[end].cap;
+        verb.then(|| np::Np {
+            core: first..end,
+            head: doc.head_of(first..end),
+            appos: None,
+            rel: None,
+        })
     }
 
     /// Quotes around a title or a named term: "so-called “experts”", “Saturday Night Live”.
@@ -802,6 +870,98 @@ mod tests {
                 ("We will win.", Some("Clinton")),
             ]
         );
+    }
+
+    #[test]
+    fn a_dash_and_a_name_after_a_quote_on_its_line_is_its_speaker() {
+        let body = "Readers wrote in.\n\n“He scares me. He is not fit to lead.” ― Maria Lopez\n\
+                    “The most unqualified man ever.”― John Smith.\n";
+        let qs = quotes(body, &[("Maria Lopez", P), ("John Smith", P)]);
+        let got: Vec<(&str, Option<&str>)> =
+            qs.iter().map(|q| (q.text.as_str(), speaker(q))).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("He scares me. He is not fit to lead.", Some("Maria Lopez")),
+                ("The most unqualified man ever.", Some("John Smith")),
+            ]
+        );
+    }
+
+    #[test]
+    fn participles_and_nested_verbs_belong_to_the_main_clause() {
+        // A participle after a comma takes the main clause's subject, not a relative clause's.
+        let body = "John Smith defended not paying an architect who said he was stiffed, \
+                    saying, “He did a bad job.”";
+        let qs = quotes(body, &[("John Smith", P)]);
+        let q = qs.iter().find(|q| q.text == "He did a bad job.");
+        assert_eq!(q.map(speaker), Some(Some("John Smith")), "{qs:#?}");
+        // A verb of stance inside what someone said does not take the quote from them.
+        let body = "Maria Lopez said the allies will seek new sanctions “to show that there \
+                    are consequences.”";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+        assert_eq!(qs[0].cue.as_deref(), Some("say"));
+        // Only verbs of saying invert, and a day is never the speaker.
+        let body = "“We will win,” John Smith, R-Ky., said Tuesday. Maria Lopez's son, Tom, \
+                    defended his mother Tuesday on television, saying: “She did nothing wrong.”";
+        let qs = quotes(body, &[("John Smith", P), ("Maria Lopez", P)]);
+        let q = qs.iter().find(|q| q.text == "She did nothing wrong.");
+        assert_eq!(q.map(speaker), Some(Some("Maria Lopez's son")), "{qs:#?}");
+        assert!(qs.iter().all(|q| speaker(q) != Some("Tuesday")), "{qs:#?}");
+    }
+
+    #[test]
+    fn colons_abbreviations_and_set_phrases_introduce_quotes() {
+        // The subject of a clause ending in a colon.
+        let body = "On July 6, Maria Lopez made the following comment:\n\n“Jobs come first.”";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
+        // A state abbreviation inside the speaker's appositive.
+        let body = "“The veto will be overridden,” Senator John Smith, R-Ky., said Tuesday.";
+        let qs = quotes(body, &[("John Smith", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
+        // "as X put it"; a cue that opens a new quote after a finished one.
+        let body = "As John Smith recently put it, “Did he avoid his taxes?” Maria Lopez says \
+                    the system is “rigged.” She adds, “What kind of genius loses a billion?”";
+        let qs = quotes(body, &[("John Smith", P), ("Maria Lopez", P)]);
+        let got: Vec<(Option<&str>, Option<&str>)> =
+            qs.iter().map(|q| (speaker(q), q.cue.as_deref())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("John Smith"), Some("put it")),
+                (Some("Maria Lopez"), Some("say")),
+                (Some("Maria Lopez"), Some("add")),
+            ],
+            "{qs:#?}"
+        );
+    }
+
+    #[test]
+    fn coordinated_verbs_and_parentheticals_keep_the_subject() {
+        // The subject of the clause, not the object before "and".
+        let body = "John Smith, the nominee, outlined his security plan and vowed to punish \
+                    “those who break the rules.”";
+        let qs = quotes(body, &[("John Smith", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
+        // A time before an -ing cue is not its subject; the name that opens the clause is.
+        let body = "John Smith unleashed a series of tweets early Friday saying that the \
+                    mayor was “a disaster.”";
+        let qs = quotes(body, &[("John Smith", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("John Smith"));
+        // "It's a reminder, X said, that ...": the clause after "that" is part of it.
+        let body = "It's a reminder, Maria Lopez said, that “what matters is helping others.”";
+        let qs = quotes(body, &[("Maria Lopez", P)]);
+        assert_eq!(qs.len(), 1, "{qs:#?}");
+        assert_eq!(qs[0].kind, QuoteKind::Partial);
+        assert!(qs[0].text.ends_with("helping others.”"), "{qs:#?}");
+        assert_eq!(speaker(&qs[0]), Some("Maria Lopez"));
     }
 
     #[test]

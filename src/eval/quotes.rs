@@ -86,6 +86,22 @@ pub struct PolnearDoc {
     pub gold: Vec<GoldAttribution>,
 }
 
+impl PolnearDoc {
+    /// The document as an article to enrich (no metadata: PolNeAR texts have none).
+    pub fn article(&self) -> Article {
+        Article {
+            id: self.name.clone(),
+            id_source: IdSource::Json,
+            url: None,
+            source: None,
+            title: None,
+            published: None,
+            declared_language: None,
+            body: self.text.clone(),
+        }
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PolnearError + '_ {
     move |source| PolnearError::Io {
         path: path.to_path_buf(),
@@ -266,17 +282,7 @@ pub fn eval_quotes(enricher: &Enricher, dir: &Path) -> Result<PolnearScores, Pol
     let docs = read_split(dir)?;
     let mut scorer = Scorer::new();
     for doc in &docs {
-        let article = Article {
-            id: doc.name.clone(),
-            id_source: IdSource::Json,
-            url: None,
-            source: None,
-            title: None,
-            published: None,
-            declared_language: None,
-            body: doc.text.clone(),
-        };
-        let enrichment = enricher.enrich(&article);
+        let enrichment = enricher.enrich(&doc.article());
         let text = analyse(&doc.text);
         scorer.add(&text, &doc.gold, &enrichment.quotes, &enrichment.entities);
     }

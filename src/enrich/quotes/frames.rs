@@ -9,8 +9,11 @@
 //!   attribution parenthetical (`The plan, he said, will fail.`).
 //! - leading: `NP ADV* CUE [addressee] [adjuncts] (that | : | ,)? CONTENT`, with relative
 //!   subjects (`Putin, who ..., said`) and infinitives (`declined to say`).
-//! - participles: `..., adding that CONTENT` (the source of the main clause) and
-//!   `Stressing that CONTENT, NP said ...` (the source of the following clause).
+//! - participles: `..., adding that CONTENT` (the source of the main clause: the outermost
+//!   frame holding it, never one inside a relative clause) and `Stressing that CONTENT, NP
+//!   said ...` (the source of the following clause).
+//! - verbs of thinking, stance or naming inside what a verb of saying reports stay part of
+//!   the report (`He said the allies will seek ...`) rather than taking its quotes.
 //! - `according to NP, CONTENT` / `CONTENT, according to NP` / `A, according to NP, B`.
 //! - `NP quoted NP as saying` (the first is an intermediary).
 
@@ -314,9 +317,10 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         return None;
     }
     let cue = doc.toks[c].cue?;
-    // A noun use: "the report", "Putin's claim", "a call".
+    // A noun use: "the report", "Putin's claim", "a call", "a series of tweets".
     if c > seg.start
         && (doc.has(c - 1, W_DET) && !doc.is(c - 1, "that")
+            || doc.is(c - 1, "of")
             || (matches!(doc.norm(c - 1), "'s" | "'") && !doc.in_quote(c - 1)))
     {
         return None;
@@ -499,8 +503,17 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
         && !appositive_subject
         && doc.is_left_delim(c - 1)
         && cue.forms & (F_PAST | F_THIRD) != 0
+        // Only verbs of saying invert ("“...,” said Smith"), not "..., defended his father".
+        && matches!(
+            class,
+            CueClass::Speech | CueClass::Tell | CueClass::Ask | CueClass::Write | CueClass::Report
+        )
     {
-        if let Some(np) = doc.np_right(c + 1, seg.end) {
+        // A time word is an adjunct, never the speaker ("..., R-Ky., said Tuesday").
+        let np = doc
+            .np_right(c + 1, seg.end)
+            .filter(|np| !doc.has(np.head, W_TIME));
+        if let Some(np) = np {
             let after = np.full().end;
             if let Some(after) = trailing_ok(doc, lo, c - 1, after, seg.end) {
                 return trailing(
@@ -555,9 +568,20 @@ fn frame_at(doc: &Doc, seg: Range<usize>, c: usize, lo: usize) -> Option<Frame> 
             })
             .or(other),
     };
-    // "A spokesman declined to comment but said ...": the subject of the first clause.
+    // "A spokesman declined to comment but said ...": the subject of the first clause; also
+    // when the phrase before "and" is an object ("The nominee outlined his plan and vowed")
+    // or a time ("tweets early Friday saying").
+    let object_like = |np: &Np| {
+        let s = np.full().start;
+        doc.has(np.head, W_TIME)
+            || doc.is(np.head, "early")
+            || (s > seg.start && verb_like(doc, s - 1))
+    };
     let source = match source {
         None if coordinated => clause_subject(doc, seg.start, c),
+        Some(np) if (coordinated || cue.forms & F_ING != 0) && object_like(&np) => {
+            clause_subject(doc, seg.start, c).or(Some(np))
+        }
         other => other,
     };
     let source = issuer(doc, source?, seg.start);
@@ -670,7 +694,7 @@ fn is_document(head: &str) -> bool {
 
 /// The subject at the start of a clause: after conjunctions, adverbs and an introductory
 /// phrase ending in a comma ("In a statement, the ministry said").
-fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
+pub fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
     let mut k = lo;
     while k < hi
         && (doc.has(k, W_CONJ | W_ADV)
@@ -683,11 +707,32 @@ fn clause_subject(doc: &Doc, lo: usize, hi: usize) -> Option<Np> {
         let comma = (k..hi).take(12).find(|&j| doc.norm(j) == ",")?;
         k = comma + 1;
     }
-    let np = doc.np_right(k, hi)?;
-    let after = np.full().end;
+    let mut np = doc.np_right(k, hi)?;
+    // "Hours after the shooting, she issued a statement": past a leading time phrase.
+    if doc.has(np.head, W_TIME) || doc.has(np.core.start, W_TIME) {
+        let comma = (k..hi).take(12).find(|&j| doc.norm(j) == ",")?;
+        np = doc.np_right(comma + 1, hi)?;
+    }
+    let mut after = np.full().end;
+    // "Donald Trump, her Republican opponent, bemoaned ...": past the appositive's comma.
+    if np.appos.is_some() && after + 1 < hi && doc.norm(after) == "," {
+        after += 1;
+    }
+    // "The Security Council on Friday made ...": past adverbs and short adjuncts.
+    let after = doc.skip_adjuncts(after, hi);
     let verb = after < hi
         && (verb_like(doc, after) || doc.is_skippable(after) || doc.toks[after].cue.is_some());
-    verb.then_some(np)
+    if verb {
+        return Some(np);
+    }
+    // "Trump unleashed a series ...": a name run ends where a lower-case verb starts.
+    let cut = (np.core.start..np.core.end).find(|&j| !doc.toks[j].cap)?;
+    (cut > np.core.start && verb_like(doc, cut)).then(|| Np {
+        core: np.core.start..cut,
+        head: cut - 1,
+        appos: None,
+        rel: None,
+    })
 }
 
 /// A lower-case word that can be a verb ("declined", "smiled"): not a function word or noun.
@@ -833,6 +878,14 @@ fn trailing_ok(doc: &Doc, lo: usize, delim: usize, after: usize, hi: usize) -> O
                 .is_some_and(|k| matches!(doc.norm(k), "." | "?" | "!"))
         });
         if ended {
+            // "“...change.” She adds, “What kind of genius ...?”": a cue that opens the next
+            // quote introduces it rather than closing the finished one.
+            if after + 1 < hi
+                && matches!(doc.norm(after), "," | ":")
+                && doc.quote_starting_at(after + 1).is_some()
+            {
+                return None;
+            }
             // "“Why?” Trump asked reporters rhetorically during a news conference.", "...
             // Clinton asks as a guy walks in" but not "“Yes.” Trump said the plan failed."
             let mut k = after;
@@ -917,7 +970,11 @@ fn trailing(
             // "Later, “We will fix it,” she said": a short lead-in is not part of it.
             let first = doc.quotes[q].first;
             let lead_in = (start..first).filter(|&k| doc.toks[k].word).count();
-            if first > start && lead_in <= 4 && matches!(doc.norm(first - 1), "," | ":") {
+            // Nor is a clause that a colon ends ("... in the workplace: “...,” the union
+            // wrote").
+            if first > start
+                && (doc.norm(first - 1) == ":" || lead_in <= 4 && doc.norm(first - 1) == ",")
+            {
                 start = first;
             }
             delim + 1
@@ -937,7 +994,11 @@ fn trailing(
     }
     let mut end = after;
     if after < seg.end && matches!(doc.norm(after), "," | ":" | "-" | "--") && after + 1 < seg.end {
-        let next = after + 1;
+        let mut next = after + 1;
+        // "Many were older, she said, and “I had to step back.”"
+        if doc.is(next, "and") && next + 1 < seg.end && doc.quote_starting_at(next + 1).is_some() {
+            next += 1;
+        }
         if let Some(q) = doc.quote_starting_at(next) {
             // A quote split by its attribution.
             quotes.push(q);
@@ -946,10 +1007,11 @@ fn trailing(
         } else if doc.norm(after) == ","
             && c > clause_start
             && doc.quote_ending_at(delim).is_none()
-            && continues_clause(doc, next)
+            && (continues_clause(doc, next) || doc.is(next, "that"))
         {
-            // "The plan, he said, will fail."
+            // "The plan, he said, will fail.", "It's a reminder, Rogers said, that ...".
             content.push(next..seg.end);
+            quotes.extend((next..seg.end).filter_map(|k| doc.quote_starting_at(k)));
             end = seg.end;
         }
     } else if after < seg.end {
@@ -1177,7 +1239,9 @@ fn finish(
         return None;
     }
     let subordinate = doc.has(start, W_SUBORD) && !doc.is(start, "as");
-    if sep && doc.norm(j) == "," && !opens_quote && !subordinate {
+    // "As Ms. Simonyan put it in a statement, RT is ...": the clause after the comma.
+    let as_lead = clause_start > seg.start && doc.is(clause_start - 1, "as");
+    if sep && doc.norm(j) == "," && !opens_quote && !subordinate && !as_lead {
         // "said, however, that": only a quote (or "said, if elected, ...") may follow a
         // bare comma.
         return None;
@@ -1209,7 +1273,8 @@ fn finish(
 fn takes_infinitive(lemma: &str) -> bool {
     matches!(
         lemma,
-        "promise"
+        "tell"
+            | "promise"
             | "pledge"
             | "vow"
             | "threaten"
@@ -1443,6 +1508,24 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
             .iter()
             .any(|r| r.start <= g.clause.start && g.cue < r.end)
     };
+    // ", saying that ..." belongs to the main clause: the first leading frame whose content
+    // holds the participle ("Clinton told them that she believes ..., saying"), not a frame
+    // nested in it or in a relative clause ("an architect who said ..., saying").
+    let mut outer: Vec<Option<(Np, bool)>> = (0..n)
+        .map(|i| {
+            if frames[i].inherit != Inherit::Previous {
+                return None;
+            }
+            (0..i)
+                .find(|&a| {
+                    !frames[a].trailing
+                        && !frames[a].according
+                        && inside(&frames[a], &frames[i])
+                        && frames[a].source.as_ref().is_some_and(|np| np.rel.is_none())
+                })
+                .and_then(|a| Some((frames[a].source.clone()?, frames[a].hedged)))
+        })
+        .collect();
     // Relays: "According to reports, X said ...", "X told Y that ..., media reported".
     for a in 0..n {
         let relay_kind = frames[a].relays(doc) || frames[a].trailing;
@@ -1453,6 +1536,18 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
             .filter(|&b| b != a && !drop[b] && inside(&frames[a], &frames[b]))
             .collect();
         if inner.is_empty() {
+            continue;
+        }
+        // "In office, Mr. Obama said, a majority of Americans have come to believe ...": a
+        // verb of thinking inside what was said stays part of it.
+        if !frames[a].relays(doc)
+            && inner
+                .iter()
+                .all(|&b| weak_inside_speech(&frames[a], &frames[b]))
+        {
+            for b in inner {
+                drop[b] = true;
+            }
             continue;
         }
         let relays = frames[a].relays(doc)
@@ -1494,7 +1589,8 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
                 cut_content(doc, &mut frames[a], at);
             } else if !frames[b].trailing
                 && frames[b].inherit == Inherit::No
-                && at_content_start(doc, &frames[a], frames[b].clause.start)
+                && (at_content_start(doc, &frames[a], frames[b].clause.start)
+                    || weak_inside_speech(&frames[a], &frames[b]))
             {
                 drop[b] = true;
             } else {
@@ -1521,13 +1617,25 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
         k += 1;
         keep
     });
+    let mut k = 0;
+    outer.retain(|_| {
+        let keep = !drop[k];
+        k += 1;
+        keep
+    });
     // Inherited sources.
     for i in 0..frames.len() {
         match frames[i].inherit {
             Inherit::Previous => {
-                if i > 0 {
-                    frames[i].source = frames[i - 1].source.clone();
-                    frames[i].hedged |= frames[i - 1].hedged;
+                let previous = i
+                    .checked_sub(1)
+                    .filter(|&p| frames[p].source.as_ref().is_none_or(|np| np.rel.is_none()));
+                if let Some((np, hedged)) = outer[i].take() {
+                    frames[i].source = Some(np);
+                    frames[i].hedged |= hedged;
+                } else if let Some(p) = previous {
+                    frames[i].source = frames[p].source.clone();
+                    frames[i].hedged |= frames[p].hedged;
                 } else {
                     // The subject of the main clause: its first person or pronoun ("On
                     // Tuesday, Mr. McConnell deflected questions before saying").
@@ -1595,6 +1703,21 @@ fn settle(doc: &Doc, seg: Range<usize>, frames: &mut Vec<Frame>) {
         f.quotes.sort_unstable();
         f.quotes.dedup();
     }
+}
+
+/// A verb of thinking, stance or naming inside what a verb of saying reports is part of the
+/// report ("He said the allies will seek ...", "Mr. Obama said, a majority of Americans have
+/// come to believe ..."), not a statement of its own.
+fn weak_inside_speech(outer: &Frame, inner: &Frame) -> bool {
+    let speech = matches!(
+        outer.class,
+        Some(CueClass::Speech | CueClass::Tell | CueClass::Write | CueClass::Report)
+    );
+    let weak = matches!(
+        inner.class,
+        Some(CueClass::Think | CueClass::Stance | CueClass::Call)
+    );
+    speech && weak && !outer.noun && !inner.noun
 }
 
 /// Whether `pos` is where a frame's content starts (after "that" and punctuation).

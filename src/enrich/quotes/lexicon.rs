@@ -384,6 +384,7 @@ const PHRASAL: &[(&str, &str, &str)] = &[
     ("lash lashes lashed lashing", "out", "lash out"),
     ("sum sums summed summing", "up", "sum up"),
     ("cut cuts cut cutting", "in", "cut in"),
+    ("put puts put putting", "it", "put it"),
 ];
 
 const WORDS: &[(u32, &str)] = &[

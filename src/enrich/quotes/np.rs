@@ -301,6 +301,15 @@ impl Doc<'_, '_> {
         first
     }
 
+    /// The period of a state or party abbreviation before a comma ("R-Ky.,", "Md.,").
+    fn abbreviation_period(&self, k: usize) -> bool {
+        k > 0
+            && self.norm(k) == "."
+            && self.norm(k + 1) == ","
+            && self.toks[k - 1].cap
+            && self.norm(k - 1).len() <= 4
+    }
+
     /// A token before a subject phrase that ends what came before: a comma, a dash, a
     /// bracket, a quote's closing mark.
     fn is_left_delim_np(&self, k: usize) -> bool {
@@ -323,7 +332,7 @@ impl Doc<'_, '_> {
                 }
                 continue;
             }
-            if self.is_stop(k) {
+            if self.is_stop(k) && !self.abbreviation_period(k) {
                 return None;
             }
             if self.norm(k) == "," {
