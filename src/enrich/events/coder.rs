@@ -236,7 +236,10 @@ impl Coder {
                         .collect(),
                 )
             } else {
-                p.prep.as_ref().map(|x| vec![form_hash(x)])
+                p.prep
+                    .as_ref()
+                    .or(p.particle.as_ref())
+                    .map(|x| vec![form_hash(x)])
             };
             for f in forms {
                 let slot = triggers
@@ -302,24 +305,30 @@ impl Coder {
             return clause.verb.lemma.clone();
         }
         // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
-        let mut candidates = Vec::new();
+        let known = |c: &str| !self.lexicon.verb_patterns(c).is_empty();
         for suffix in ["ing", "ed", "es", "s", "d"] {
-            if let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) {
-                candidates.push(stem.to_string());
-                candidates.push(format!("{stem}e"));
-                let b = stem.as_bytes();
-                if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
-                    candidates.push(stem[..stem.len() - 1].to_string());
-                }
-                if let Some(y) = stem.strip_suffix('i') {
-                    candidates.push(format!("{y}y"));
+            let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) else {
+                continue;
+            };
+            if known(stem) {
+                return stem.to_string();
+            }
+            let with_e = format!("{stem}e");
+            if known(&with_e) {
+                return with_e;
+            }
+            let b = stem.as_bytes();
+            if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && known(&stem[..stem.len() - 1]) {
+                return stem[..stem.len() - 1].to_string();
+            }
+            if let Some(y) = stem.strip_suffix('i') {
+                let with_y = format!("{y}y");
+                if known(&with_y) {
+                    return with_y;
                 }
             }
         }
-        candidates
-            .into_iter()
-            .find(|c| !self.lexicon.verb_patterns(c).is_empty())
-            .unwrap_or_else(|| clause.verb.lemma.clone())
+        clause.verb.lemma.clone()
     }
 
     /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
