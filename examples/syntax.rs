@@ -16,6 +16,26 @@ fn main() -> ExitCode {
     if args.first().map(String::as_str) == Some("--bench") {
         return bench(&pos, &args[1..]);
     }
+    if args.first().map(String::as_str) == Some("--model") {
+        // `--model FILE TEXT...`: time tagging with another model file.
+        let Some(model) = args
+            .get(1)
+            .and_then(|f| std::fs::read(f).ok())
+            .and_then(|b| PosTagger::from_bytes(&b).ok())
+        else {
+            return ExitCode::FAILURE;
+        };
+        let texts: Vec<String> = args[2..]
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect();
+        let t0 = std::time::Instant::now();
+        for t in &texts {
+            std::hint::black_box(model.tag(&analyse(t)));
+        }
+        println!("tagged in {:.3} s", t0.elapsed().as_secs_f64());
+        return ExitCode::SUCCESS;
+    }
     for body in args {
         let text = analyse(&body);
         let s = syntax::analyse(&text, &pos, &[]);

@@ -2,7 +2,7 @@
 //! with control words ("refused to meet"), modality and negation, passive voice, actors, dates
 //! and places.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use chrono::NaiveDate;
@@ -155,8 +155,10 @@ fn combine(control: Control, code: &str) -> Option<&'static str> {
 pub struct Coder {
     lexicon: EventLexicon,
     /// Hashes of the lower-cased word forms that can trigger an event other than a bare
-    /// statement: sentences without one are not parsed.
-    triggers: HashSet<u64>,
+    /// statement, each with what else the sentence must hold: `None` for nothing, else any of
+    /// the hashed words (a pattern's `=` words and preposition). Sentences without a trigger
+    /// are not parsed.
+    triggers: HashMap<u64, Option<Vec<u64>>>,
 }
 
 fn form_hash(lower: &str) -> u64 {
@@ -191,7 +193,7 @@ impl Coder {
     /// A coder for `lexicon`; `irregular` maps irregular verb forms to their lemmas (the POS
     /// model's table), so that "met" is known to trigger "meet".
     pub fn new(lexicon: EventLexicon, irregular: &HashMap<String, String>) -> Coder {
-        let mut triggers = HashSet::new();
+        let mut triggers: HashMap<u64, Option<Vec<u64>>> = HashMap::new();
         let mut by_lemma: HashMap<&str, Vec<&str>> = HashMap::new();
         for (form, lemma) in irregular.iter().chain(lexicon.forms()) {
             by_lemma
@@ -203,38 +205,72 @@ impl Coder {
             if p.code.starts_with("01") {
                 continue;
             }
-            match p.kind {
+            let mut forms: Vec<String> = match p.kind {
                 TriggerKind::Verb => {
-                    for f in verb_forms(&p.lemma) {
-                        triggers.insert(form_hash(&f));
-                    }
-                    for f in by_lemma.get(p.lemma.as_str()).into_iter().flatten() {
-                        triggers.insert(form_hash(f));
-                    }
+                    let mut f = verb_forms(&p.lemma);
+                    f.extend(
+                        by_lemma
+                            .get(p.lemma.as_str())
+                            .into_iter()
+                            .flatten()
+                            .map(|x| x.to_string()),
+                    );
+                    f
                 }
                 TriggerKind::Noun => {
                     let l = &p.lemma;
-                    for f in [l.clone(), format!("{l}s"), format!("{l}es")] {
-                        triggers.insert(form_hash(&f));
-                    }
-                    if let Some(stem) = l.strip_suffix('y') {
-                        triggers.insert(form_hash(&format!("{stem}ies")));
-                    }
+                    vec![l.clone(), format!("{l}s"), format!("{l}es")]
+                }
+            };
+            if let Some(stem) = p.lemma.strip_suffix('y') {
+                forms.push(format!("{stem}ies"));
+            }
+            // What the sentence must also hold: any `=` word (or its plural), or the
+            // preposition.
+            let needs: Option<Vec<u64>> = if !p.words.is_empty() {
+                Some(
+                    p.words
+                        .iter()
+                        .flat_map(|w| [w.clone(), format!("{w}s"), format!("{w}es")])
+                        .map(|w| form_hash(&w))
+                        .collect(),
+                )
+            } else {
+                p.prep
+                    .as_ref()
+                    .or(p.particle.as_ref())
+                    .map(|x| vec![form_hash(x)])
+            };
+            for f in forms {
+                let slot = triggers
+                    .entry(form_hash(&f))
+                    .or_insert_with(|| Some(Vec::new()));
+                match (&mut *slot, &needs) {
+                    (Some(all), Some(n)) => all.extend(n),
+                    (_, None) => *slot = None,
+                    (None, Some(_)) => {}
                 }
             }
+        }
+        for v in triggers.values_mut().flatten() {
+            v.sort_unstable();
+            v.dedup();
         }
         Coder { lexicon, triggers }
     }
 
-    /// Which sentences hold a word that may trigger an event other than a bare statement.
+    /// Which sentences hold a word that may trigger an event other than a bare statement
+    /// (with the other words its patterns need).
     pub fn candidate_sentences(&self, text: &Text) -> Vec<bool> {
         let mut lower = String::new();
+        let mut words: Vec<u64> = Vec::new();
         text.sentences()
             .iter()
             .map(|s| {
-                s.tokens.clone().any(|i| {
+                words.clear();
+                for i in s.tokens.clone() {
                     if text.tokens()[i].kind() != TokenKind::Word {
-                        return false;
+                        continue;
                     }
                     let w = text.norm(i);
                     lower.clear();
@@ -244,7 +280,12 @@ impl Coder {
                     } else {
                         lower.extend(w.chars().flat_map(char::to_lowercase));
                     }
-                    self.triggers.contains(&form_hash(&lower))
+                    words.push(form_hash(&lower));
+                }
+                words.iter().any(|h| match self.triggers.get(h) {
+                    None => false,
+                    Some(None) => true,
+                    Some(Some(needs)) => words.iter().any(|w| needs.binary_search(w).is_ok()),
                 })
             })
             .collect()
@@ -264,24 +305,30 @@ impl Coder {
             return clause.verb.lemma.clone();
         }
         // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
-        let mut candidates = Vec::new();
+        let known = |c: &str| !self.lexicon.verb_patterns(c).is_empty();
         for suffix in ["ing", "ed", "es", "s", "d"] {
-            if let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) {
-                candidates.push(stem.to_string());
-                candidates.push(format!("{stem}e"));
-                let b = stem.as_bytes();
-                if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] {
-                    candidates.push(stem[..stem.len() - 1].to_string());
-                }
-                if let Some(y) = stem.strip_suffix('i') {
-                    candidates.push(format!("{y}y"));
+            let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) else {
+                continue;
+            };
+            if known(stem) {
+                return stem.to_string();
+            }
+            let with_e = format!("{stem}e");
+            if known(&with_e) {
+                return with_e;
+            }
+            let b = stem.as_bytes();
+            if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && known(&stem[..stem.len() - 1]) {
+                return stem[..stem.len() - 1].to_string();
+            }
+            if let Some(y) = stem.strip_suffix('i') {
+                let with_y = format!("{y}y");
+                if known(&with_y) {
+                    return with_y;
                 }
             }
         }
-        candidates
-            .into_iter()
-            .find(|c| !self.lexicon.verb_patterns(c).is_empty())
-            .unwrap_or_else(|| clause.verb.lemma.clone())
+        clause.verb.lemma.clone()
     }
 
     /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
