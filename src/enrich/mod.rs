@@ -192,10 +192,13 @@ impl Enricher {
                     .iter()
                     .map(|s| text::Span::new(s.start, s.end))
                     .collect();
-                // Only sentences with a candidate trigger are tagged and parsed.
-                let keep = coder.candidate_sentences(&text);
+                // Only sentences with a candidate trigger and a possible actor are tagged
+                // and parsed.
+                let trigger = coder.candidate_sentences(&text);
+                let actor = events::actors::actor_sentences(&text, &entities);
                 let syntax = syntax::analyse_sentences(&text, &self.pos, &names, |i| {
-                    keep.get(i).copied().unwrap_or(false)
+                    trigger.get(i).copied().unwrap_or(false)
+                        && actor.get(i).copied().unwrap_or(false)
                 });
                 coder.code(&text, &syntax, &entities, &self.lexicon, date)
             }

@@ -43,6 +43,46 @@ fn noun_sector(lemma: &str) -> Option<&'static str> {
     })
 }
 
+/// Which sentences may hold an actor: an entity mention, a person pronoun, or a noun with a
+/// sector ("diplomats", "police"). Events need a source or a target, so the event stage only
+/// tags and parses these (the POS tagger is the stage's main cost).
+pub fn actor_sentences(text: &Text, entities: &[Entity]) -> Vec<bool> {
+    let sentences = text.sentences();
+    let mut out = vec![false; sentences.len()];
+    let tokens = text.tokens();
+    let mut starts: Vec<usize> = entities
+        .iter()
+        .flat_map(|e| e.mentions.iter().map(|m| m.start))
+        .collect();
+    starts.sort_unstable();
+    let mut lower = String::new();
+    for (slot, s) in out.iter_mut().zip(sentences) {
+        let (Some(first), Some(last)) = (
+            s.tokens.clone().next().and_then(|i| tokens.get(i)),
+            s.tokens.clone().last().and_then(|i| tokens.get(i)),
+        ) else {
+            continue;
+        };
+        let k = starts.partition_point(|&b| b < first.start());
+        if starts.get(k).is_some_and(|&b| b < last.end()) {
+            *slot = true;
+            continue;
+        }
+        *slot = s.tokens.clone().any(|i| {
+            lower.clear();
+            lower.push_str(text.norm(i));
+            lower.make_ascii_lowercase();
+            let w = lower.as_str();
+            matches!(w, "he" | "she" | "him" | "her")
+                || noun_sector(w).is_some()
+                || w.strip_suffix('s').and_then(noun_sector).is_some()
+                || w.strip_suffix("ies")
+                    .is_some_and(|stem| noun_sector(&format!("{stem}y")).is_some())
+        });
+    }
+    out
+}
+
 /// Regional adjectives that CAMEO codes as actors of their own.
 fn region(word: &str) -> Option<&'static str> {
     Some(match word {
@@ -245,5 +285,20 @@ impl Ctx<'_> {
             end = c.tokens.end;
         }
         own
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enrich::text;
+
+    #[test]
+    fn sentences_without_a_possible_actor_are_skipped() {
+        let t = text::analyse(
+            "The talks went well. Police arrested two men. She agreed. Officials met.",
+        );
+        assert_eq!(t.sentences().len(), 4);
+        assert_eq!(actor_sentences(&t, &[]), vec![false, true, true, true]);
     }
 }
