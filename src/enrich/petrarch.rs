@@ -61,19 +61,12 @@ impl PetrarchCoder {
         let info = [code, &code[..code.len().min(3)], &format!("{root}0")]
             .into_iter()
             .find_map(|c| self.codes.code(c))?;
-        // The output schema's quad classes: 1 verbal and 2 material cooperation, 3 verbal
-        // and 4 material conflict (statements count with verbal cooperation).
-        let quad_class = match n {
-            1..=5 => 1,
-            6..=8 => 2,
-            9..=13 => 3,
-            _ => 4,
-        };
         Some(Cameo {
             code: code.to_string(),
             root: root.to_string(),
             label: info.label.clone(),
-            quad_class,
+            // One convention with the built-in coder: the code table's quad class.
+            quad_class: info.quad_class,
             goldstein: info.goldstein,
         })
     }
