@@ -6,6 +6,9 @@
 
 mod cli;
 mod entities;
+mod faults;
+mod fuzz;
+mod memory;
 mod rules;
 mod support;
 mod worker;
