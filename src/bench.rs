@@ -9,7 +9,6 @@
 pub mod end_to_end;
 
 use std::fmt;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -132,7 +131,7 @@ pub async fn pipeline(
     let mut first: Option<Instant> = None;
     let mut last_progress = (0, Instant::now());
     loop {
-        let published = stats.published.load(Ordering::Relaxed);
+        let published = stats.snapshot().published;
         if published > 0 && first.is_none() {
             first = Some(Instant::now());
         }
@@ -158,7 +157,7 @@ pub async fn pipeline(
         Ok(Err(err)) => return Err(BenchError::Pipeline(err)),
         Err(_) => {
             return Err(BenchError::Stalled {
-                published: stats.published.load(Ordering::Relaxed),
+                published: stats.snapshot().published,
                 expected: articles,
             })
         }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub struct Settings {
     pub kafka: KafkaSettings,
     pub pipeline: PipelineSettings,
     pub log: LogSettings,
+    pub http: HttpSettings,
+    pub otel: OtelSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +110,38 @@ pub enum LogFormat {
     Auto,
     Json,
     Pretty,
+}
+
+/// The HTTP endpoint: `/metrics`, `/livez`, `/readyz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// IP address to listen on.
+    pub address: IpAddr,
+    /// TCP port; 0 lets the system choose one (logged at start-up).
+    pub port: u16,
+    /// `/livez` fails when there is lag or work in flight and no article finished for this long.
+    pub stall_timeout_secs: u64,
+}
+
+impl HttpSettings {
+    pub fn socket_address(&self) -> SocketAddr {
+        SocketAddr::new(self.address, self.port)
+    }
+
+    pub fn stall_timeout(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout_secs)
+    }
+}
+
+/// OpenTelemetry trace export (needs a binary built with the `otel` feature).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtelSettings {
+    /// OTLP/HTTP endpoint, e.g. "http://otel-collector:4318"; empty turns export off.
+    pub endpoint: String,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
 }
 
 /// Settings could not be loaded or are invalid: the worker must not start.
@@ -264,6 +299,15 @@ impl Settings {
                 "must be at least 1",
             ));
         }
+        if self.http.stall_timeout_secs == 0 {
+            return Err(invalid("http.stall_timeout_secs", "must be at least 1"));
+        }
+        if !self.otel.endpoint.trim().is_empty() && !cfg!(feature = "otel") {
+            return Err(invalid(
+                "otel.endpoint",
+                "this binary was built without the `otel` feature (cargo build --features otel)",
+            ));
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));
         }
@@ -411,6 +455,20 @@ mod tests {
         let err =
             load(&[("NEWS_ENRICHER__PIPELINE__DELIVERY", "exactly-once")]).expect_err("refused");
         assert!(err.to_string().contains("not implemented"), "{err}");
+    }
+
+    #[test]
+    fn http_endpoint_comes_from_the_environment() {
+        let defaults = load(&[]).expect("defaults load");
+        assert_eq!(defaults.http.socket_address().to_string(), "0.0.0.0:9464");
+        let settings = load(&[
+            ("NEWS_ENRICHER__HTTP__ADDRESS", "127.0.0.1"),
+            ("NEWS_ENRICHER__HTTP__PORT", "8081"),
+        ])
+        .expect("loads");
+        assert_eq!(settings.http.socket_address().to_string(), "127.0.0.1:8081");
+        let err = load(&[("NEWS_ENRICHER__HTTP__ADDRESS", "localhost:80")]).expect_err("refused");
+        assert!(err.to_string().contains("address"), "{err}");
     }
 
     #[test]

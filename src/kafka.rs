@@ -1,7 +1,6 @@
 //! Kafka clients: the only place librdkafka properties are set, and the callbacks
 //! (statistics, rebalances, logs) that feed [`Stats`] and tracing.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use rdkafka::client::ClientContext;
@@ -10,15 +9,17 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::producer::FutureProducer;
 use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::TopicPartitionList;
 
 use crate::config::KafkaSettings;
-use crate::stats::{bump, Stats};
+use crate::stats::{RebalanceKind, Stats};
 
 /// The consumer the pipeline reads articles from.
 pub type ArticleConsumer = rdkafka::consumer::StreamConsumer<WorkerContext>;
 
-/// How often librdkafka reports statistics (consumer lag) to [`WorkerContext`].
+/// How often librdkafka reports statistics (consumer lag, producer connections) to
+/// [`WorkerContext`].
 const STATISTICS_INTERVAL_MS: &str = "5000";
 
 /// Callbacks shared by the worker's consumer and producer.
@@ -53,21 +54,35 @@ impl ClientContext for WorkerContext {
     }
 
     fn stats(&self, statistics: Statistics) {
-        if self.role != "consumer" {
-            return;
+        match self.role {
+            "consumer" => self.stats.set_lag(
+                statistics
+                    .topics
+                    .iter()
+                    .flat_map(|(topic, t)| {
+                        t.partitions
+                            .iter()
+                            .map(move |(partition, p)| (topic, *partition, p.consumer_lag))
+                    })
+                    .filter(|(_, partition, lag)| *partition >= 0 && *lag >= 0)
+                    .map(|(topic, partition, lag)| (topic.clone(), partition, lag)),
+            ),
+            _ => self.stats.set_producer_connected(
+                statistics
+                    .brokers
+                    .values()
+                    .any(|broker| broker.state == "UP"),
+            ),
         }
-        let lag: i64 = statistics
-            .topics
-            .values()
-            .flat_map(|topic| topic.partitions.iter())
-            .filter(|(partition, p)| **partition >= 0 && p.consumer_lag >= 0)
-            .map(|(_, p)| p.consumer_lag)
-            .sum();
-        self.stats.lag.store(lag, Ordering::Relaxed);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         let client = self.role;
+        if client == "producer"
+            && error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown)
+        {
+            self.stats.set_producer_connected(false);
+        }
         tracing::warn!(client, error = %error, "Kafka client error: {reason}.");
     }
 }
@@ -90,8 +105,14 @@ impl ConsumerContext for WorkerContext {
         }
     }
 
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        bump(&self.stats.rebalances);
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let kind = match rebalance {
+            Rebalance::Assign(_) => RebalanceKind::assign,
+            Rebalance::Revoke(_) => RebalanceKind::revoke,
+            Rebalance::Error(_) => RebalanceKind::error,
+        };
+        let assigned = consumer.assignment().map_or(0, |list| list.count());
+        self.stats.rebalanced(kind, assigned);
         match rebalance {
             Rebalance::Assign(partitions) => tracing::info!(
                 partitions = %describe(partitions),
@@ -107,9 +128,15 @@ impl ConsumerContext for WorkerContext {
 
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         match result {
-            Ok(()) => tracing::debug!(offsets = %describe(offsets), "Offsets committed."),
-            Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
-            Err(err) => tracing::warn!(error = %err, "Offset commit failed."),
+            Ok(()) => {
+                self.stats.committed(true);
+                tracing::debug!(offsets = %describe(offsets), "Offsets committed.");
+            }
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(err) => {
+                self.stats.committed(false);
+                tracing::warn!(error = %err, "Offset commit failed.");
+            }
         }
     }
 }
@@ -149,6 +176,7 @@ pub fn producer(
     config
         .set("bootstrap.servers", &settings.brokers)
         .set("enable.idempotence", "true")
+        .set("statistics.interval.ms", STATISTICS_INTERVAL_MS)
         .set("client.id", "news-enricher");
     for (name, value) in &settings.producer {
         config.set(name, value);

@@ -11,10 +11,10 @@ use clap::{Parser, Subcommand};
 use news_enricher::article::Article;
 use news_enricher::config::Settings;
 use news_enricher::decode::Limits;
-use news_enricher::enrich::Enricher;
+use news_enricher::enrich::{Enricher, StageTimes};
 use news_enricher::process::{self, Options, Outcome};
 use news_enricher::stats::Stats;
-use news_enricher::{bench, demo, encode, pipeline, telemetry};
+use news_enricher::{bench, demo, encode, http, pipeline, telemetry};
 
 /// Streaming enrichment for news: entities, quotes and events from Kafka to Kafka.
 #[derive(Parser)]
@@ -46,6 +46,12 @@ enum Command {
     Schema,
     /// Print the effective settings, secrets masked, after validating them.
     CheckConfig,
+    /// Ask the running worker's HTTP endpoint (settings `http.*`) for a health check;
+    /// exits 0 on HTTP 200, else 1. For container health checks.
+    Probe {
+        #[arg(value_enum, default_value = "livez")]
+        check: ProbeCheck,
+    },
     /// Train a model from public data (see `train ner --help`).
     #[command(subcommand)]
     Train(TrainCommand),
@@ -55,6 +61,13 @@ enum Command {
     /// Measure throughput (a benchmark, not a test).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProbeCheck {
+    Livez,
+    Readyz,
+    Metrics,
 }
 
 #[derive(Subcommand)]
@@ -177,8 +190,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Enrich { files } => enrich_files(&settings, &files),
+        Command::Probe { check } => probe(&settings, check),
         Command::Run => {
-            telemetry::init(&settings.log);
+            let _otel = telemetry::init_traced(&settings.log, &settings.otel)?;
             telemetry::log_panics();
             runtime()?.block_on(run_worker(settings))
         }
@@ -406,13 +420,58 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 async fn run_worker(settings: Settings) -> anyhow::Result<ExitCode> {
+    let stats = Arc::new(Stats::new());
+    // The endpoint serves before anything else starts: probes answer while the models load
+    // and while the broker is unreachable.
+    let listener = http::bind(settings.http.socket_address()).await?;
+    let endpoint = tokio::spawn(http::serve(
+        listener,
+        stats.clone(),
+        settings.http.stall_timeout(),
+    ));
     let enricher = Arc::new(Enricher::new().context("loading the enrichment models")?);
-    let enrich = Arc::new(move |article: &Article| enricher.enrich(article));
-    let summary = pipeline::run(&settings, enrich, Arc::new(Stats::new()), shutdown_signal())
-        .await
-        .context("worker")?;
+    let enrich = {
+        let stats = stats.clone();
+        Arc::new(move |article: &Article| {
+            let mut times = StageTimes::default();
+            let enrichment = enricher.enrich_timed(article, &mut times);
+            stats.record_stages(&times);
+            enrichment
+        })
+    };
+    let summary = pipeline::run(&settings, enrich, stats, shutdown_signal()).await;
+    endpoint.abort();
+    let summary = summary.context("worker")?;
     tracing::debug!(?summary, "Run summary.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `probe`: one GET on the endpoint of these settings; 200 means healthy.
+fn probe(settings: &Settings, check: ProbeCheck) -> anyhow::Result<ExitCode> {
+    let address = http::probe_address(settings.http.socket_address());
+    anyhow::ensure!(
+        address.port() != 0,
+        "http.port is 0 (chosen at start-up): give the port to probe"
+    );
+    let path = match check {
+        ProbeCheck::Livez => "/livez",
+        ProbeCheck::Readyz => "/readyz",
+        ProbeCheck::Metrics => "/metrics",
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let (status, body) = runtime
+        .block_on(http::get(address, path))
+        .with_context(|| format!("GET http://{address}{path}"))?;
+    print!("{body}");
+    Ok(if status == 200 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("news-enricher: GET http://{address}{path}: HTTP {status}");
+        ExitCode::FAILURE
+    })
 }
 
 /// Completes on the first SIGTERM or SIGINT.

@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +27,8 @@ use crate::encode::SourcePosition;
 use crate::enrich::Enrichment;
 use crate::kafka::{self, WorkerContext};
 use crate::process::{self, Options, Outcome};
-use crate::stats::{bump, Stats};
+use crate::stats::Stats;
+use crate::trace_context::{self, TraceContext};
 
 /// The worker cannot go on: it stops, and offsets not yet stored are redelivered.
 #[derive(Debug)]
@@ -110,8 +110,10 @@ pub async fn run(
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Summary, PipelineError> {
+    let draining = stats.clone();
     let shutdown = async move {
         shutdown.await;
+        draining.set_draining();
         tracing::info!("Shutdown requested; draining in-flight articles.");
     }
     .boxed()
@@ -126,6 +128,8 @@ pub async fn run(
         checked = check_topics(&producer, topics.map(String::clone)) => checked?,
         () = shutdown.clone() => return Ok(Summary::default()),
     }
+    // The producer reached the cluster; its statistics keep this up to date from now on.
+    stats.set_producer_connected(true);
     consumer
         .subscribe(&[settings.kafka.input_topic.as_str()])
         .map_err(PipelineError::Client)?;
@@ -208,7 +212,7 @@ pub async fn run(
                     }
                 },
                 () = &mut deadline => {
-                    summary.abandoned = stats.in_flight.load(Ordering::Relaxed);
+                    summary.abandoned = stats.snapshot().in_flight;
                     tracing::warn!(abandoned = summary.abandoned, "Shutdown deadline passed; unfinished articles will be redelivered.");
                     break Ok(());
                 }
@@ -316,13 +320,21 @@ async fn handle(
         partition = position.partition,
         offset = position.offset,
         article_id = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
     );
-    bump(&shared.stats.consumed);
-    shared.stats.in_flight.fetch_add(1, Ordering::Relaxed);
-    let result = process_and_publish(&shared, Arc::new(message), &position)
+    // This worker's hop of the input's trace, if the input carries one.
+    let trace = trace_context::hop(TraceContext::from_headers(message.headers()), &span);
+    if let Some(trace) = &trace {
+        span.record("trace_id", trace.trace_id_hex());
+        span.record("span_id", trace.span_id_hex());
+    }
+    let taken = Instant::now();
+    shared.stats.message_started();
+    let result = process_and_publish(&shared, Arc::new(message), &position, trace.as_ref())
         .instrument(span)
         .await;
-    shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    shared.stats.message_finished(taken);
     result.map(|fate| (position, fate))
 }
 
@@ -330,6 +342,7 @@ async fn process_and_publish(
     shared: &Arc<Shared>,
     message: Arc<OwnedMessage>,
     position: &SourcePosition,
+    trace: Option<&TraceContext>,
 ) -> Result<Fate, PipelineError> {
     let (sender, receiver) = oneshot::channel();
     {
@@ -368,12 +381,12 @@ async fn process_and_publish(
                 &shared.output_topic,
                 Some(article_id.as_bytes()),
                 Some(&record),
-                None,
+                trace.map(|trace| owned_headers(trace.headers())),
             )
             .await
             {
                 Ok(()) => {
-                    bump(&shared.stats.published);
+                    shared.stats.published();
                     tracing::debug!("Article published.");
                     return Ok(Fate::Published);
                 }
@@ -391,22 +404,16 @@ async fn process_and_publish(
         Outcome::Rejected { rejection, .. } => rejection,
     };
     if matches!(rejection, Rejection::EnrichmentPanic { .. }) {
-        bump(&shared.stats.enrichment_panics);
+        shared.stats.enrichment_failed();
     }
     tracing::warn!(
         error_class = rejection.class(),
         error = %rejection,
         "Article dead-lettered."
     );
-    let headers = dead_letter::headers(&rejection, position).into_iter().fold(
-        OwnedHeaders::new(),
-        |headers, (name, value)| {
-            headers.insert(Header {
-                key: name,
-                value: Some(value.as_bytes()),
-            })
-        },
-    );
+    let mut headers = dead_letter::headers(&rejection, position);
+    headers.extend(trace.map(TraceContext::headers).unwrap_or_default());
+    let headers = owned_headers(headers);
     send(
         shared,
         &shared.dead_letter_topic,
@@ -419,8 +426,20 @@ async fn process_and_publish(
         topic: shared.dead_letter_topic.clone(),
         error,
     })?;
-    bump(&shared.stats.dead_lettered);
+    shared.stats.dead_lettered(rejection.class());
     Ok(Fate::DeadLettered)
+}
+
+/// Kafka headers from (name, text) pairs.
+fn owned_headers(pairs: Vec<(&'static str, String)>) -> OwnedHeaders {
+    pairs
+        .into_iter()
+        .fold(OwnedHeaders::new(), |headers, (name, value)| {
+            headers.insert(Header {
+                key: name,
+                value: Some(value.as_bytes()),
+            })
+        })
 }
 
 /// Sends one record and waits for the broker's acknowledgement.
@@ -479,6 +498,7 @@ async fn log_progress(stats: Arc<Stats>, interval: Duration) {
             rate_per_s = done as f64 / interval.as_secs_f64(),
             in_flight = now.in_flight,
             lag = now.lag,
+            assigned_partitions = now.assigned_partitions,
             consumed = now.consumed,
             published = now.published,
             dead_lettered = now.dead_lettered,

@@ -5,6 +5,7 @@
 //! (`scripts/test.sh` starts one and sets it); without it they skip, except under CI.
 
 mod cli;
+mod endpoint;
 mod entities;
 mod faults;
 mod fuzz;

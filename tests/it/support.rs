@@ -1,6 +1,7 @@
 //! Shared test helpers: the broker address, topics, producing, draining, and the worker binary.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -10,7 +11,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message, OwnedMessage};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -168,6 +169,9 @@ impl Topics {
                 "1000",
             ),
             ("NEWS_ENRICHER__LOG__FORMAT", "json"),
+            // Workers run side by side: each gets a free port, read back from its log.
+            ("NEWS_ENRICHER__HTTP__ADDRESS", "127.0.0.1"),
+            ("NEWS_ENRICHER__HTTP__PORT", "0"),
             ("NEWS_ENRICHER__LOG__PROGRESS_INTERVAL_SECS", "1"),
         ]
         .into_iter()
@@ -195,13 +199,31 @@ pub type Input = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// Produces every message to `topic` (partition chosen by key hash) and waits for all acks.
 pub fn produce(brokers: &str, topic: &str, messages: &[Input]) {
+    let plain: Vec<(Input, Vec<(&str, String)>)> =
+        messages.iter().map(|m| (m.clone(), Vec::new())).collect();
+    produce_with_headers(brokers, topic, &plain);
+}
+
+/// Like [`produce`], each message with its headers.
+pub fn produce_with_headers(brokers: &str, topic: &str, messages: &[(Input, Vec<(&str, String)>)]) {
     let producer: ThreadedProducer<_> = client_config(brokers)
         .set("linger.ms", "5")
         .set("enable.idempotence", "true")
         .create()
         .expect("producer");
-    for (key, payload) in messages {
+    for ((key, payload), headers) in messages {
         let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic);
+        if !headers.is_empty() {
+            let owned = headers
+                .iter()
+                .fold(OwnedHeaders::new(), |all, (name, value)| {
+                    all.insert(Header {
+                        key: name,
+                        value: Some(value.as_bytes()),
+                    })
+                });
+            record = record.headers(owned);
+        }
         if let Some(key) = key {
             record = record.key(key.as_slice());
         }
@@ -401,6 +423,55 @@ impl Worker {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// The address of the worker's HTTP endpoint, from its start-up log line.
+    pub fn http_address(&self) -> SocketAddr {
+        let mut found = None;
+        let logged = wait_until(Duration::from_secs(30), || {
+            found = self.log_text().lines().find_map(|line| {
+                let event: serde_json::Value = serde_json::from_str(line).ok()?;
+                if event["message"] != "HTTP endpoint listening." {
+                    return None;
+                }
+                event["address"].as_str()?.parse().ok()
+            });
+            found.is_some()
+        });
+        assert!(logged, "no HTTP endpoint in the log:\n{}", self.log_text());
+        found.expect("address logged")
+    }
+}
+
+/// `GET path` on a worker's HTTP endpoint: status and body; (0, error) when it does not answer.
+pub fn http_get(address: SocketAddr, path: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(news_enricher::http::get(address, path))
+        .unwrap_or_else(|err| (0, err.to_string()))
+}
+
+/// The value of one series (`name` or `name{labels}`) in Prometheus text, if present.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        line.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// The sum of every series of a metric family (`name{...} value` lines) in Prometheus text.
+pub fn metric_sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| {
+            line.starts_with(&format!("{name}{{")) || line.starts_with(&format!("{name} "))
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 impl Drop for Worker {
