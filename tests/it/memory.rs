@@ -49,7 +49,7 @@ fn a_backlog_larger_than_the_ceiling_keeps_worker_memory_under_it() {
     let mut worker = Worker::start(&env, &dir.join("worker.log"));
     // By then the fetch queue and the in-flight window have been full for a while.
     let progressed = wait_until(Duration::from_secs(240), || {
-        topic_size(&brokers, &topics.output) >= 400
+        topic_size(&brokers, &topics.output) >= 200
     });
     let published = topic_size(&brokers, &topics.output);
     let peak_mb = peak_rss_mb(worker.child.id());
