@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, set up from nothing: fetch and start a real Kafka broker
-# (scripts/kafka.sh), check formatting and lints, build, run every test, stop the broker.
+# (scripts/kafka.sh), check formatting and lints (also with the `otel` feature), build, run
+# every test (then, alone, those that pause the broker), check deploy/, stop the broker.
 # Usage: scripts/test.sh [extra cargo test args...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,4 +21,10 @@ echo "test.sh: Kafka at $bootstrap" >&2
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
+# The optional OpenTelemetry export (off by default) must keep compiling.
+cargo clippy --locked --features otel --lib --bins -- -D warnings
 cargo test --locked "$@"
+# Tests that freeze the shared broker (scripts/kafka.sh pause) run alone, after the rest.
+cargo test --locked --test it -- --ignored
+# deploy/: the image's runtime assumptions, the health check, the Kubernetes manifests.
+scripts/check-deploy.sh

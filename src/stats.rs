@@ -421,3 +421,86 @@ impl Stats {
 
 /// Content type of [`Stats::encode`].
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stats with every family holding a series, so that each appears in the text.
+    fn busy() -> Stats {
+        let stats = Stats::new();
+        stats.message_started();
+        stats.published();
+        stats.dead_lettered("empty_body");
+        stats.enrichment_failed();
+        stats.message_finished(Instant::now());
+        stats.record_stages(&StageTimes::default());
+        stats.set_lag([("articles".to_string(), 0, 7)]);
+        stats.rebalanced(RebalanceKind::assign, 1);
+        stats.committed(true);
+        stats
+    }
+
+    #[test]
+    fn every_series_is_prefixed_and_counts_show() {
+        let text = busy().encode();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.starts_with("news_enricher_"), "{line}");
+        }
+        for series in [
+            "news_enricher_articles_consumed_total 1",
+            "news_enricher_articles_published_total 1",
+            "news_enricher_articles_dead_lettered_total{class=\"empty_body\"} 1",
+            "news_enricher_enrichment_failures_total 1",
+            "news_enricher_articles_in_flight 0",
+            "news_enricher_consumer_lag{topic=\"articles\",partition=\"0\"} 7",
+            "news_enricher_rebalances_total{kind=\"assign\"} 1",
+            "news_enricher_commits_total{outcome=\"ok\"} 1",
+            "news_enricher_stage_duration_seconds_count{stage=\"ner\"} 1",
+            "news_enricher_article_duration_seconds_count 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == series),
+                "{series} missing:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn revoked_partitions_lose_their_lag_series() {
+        let stats = Stats::new();
+        stats.set_lag([("a".to_string(), 0, 3), ("a".to_string(), 1, 4)]);
+        assert_eq!(stats.snapshot().lag, 7);
+        stats.set_lag([("a".to_string(), 1, 2)]);
+        let text = stats.encode();
+        assert!(!text.contains("partition=\"0\""), "{text}");
+        assert!(text.contains("news_enricher_consumer_lag{topic=\"a\",partition=\"1\"} 2"));
+        assert_eq!(stats.snapshot().lag, 2);
+    }
+
+    #[test]
+    fn the_grafana_dashboard_uses_only_exported_series() {
+        let dashboard = include_str!("../deploy/grafana-dashboard.json");
+        let text = busy().encode();
+        let exported: BTreeSet<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split(['{', ' ']).next())
+            .collect();
+        let mut used = BTreeSet::new();
+        for (at, _) in dashboard.match_indices("news_enricher_") {
+            let name: String = dashboard[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            // "news_enricher_*" in prose names the prefix, not a series.
+            if !name.ends_with('_') {
+                used.insert(name);
+            }
+        }
+        assert!(used.len() >= 10, "{used:?}");
+        for name in &used {
+            assert!(exported.contains(name.as_str()), "{name} is not exported");
+        }
+    }
+}

@@ -16,15 +16,11 @@ use news_enricher::stats::Stats;
 use news_enricher::trace_context::TraceContext;
 
 use crate::support::{
-    article_text, drain, headers, http_get, metric, metric_sum, produce, produce_with_headers,
-    require_broker, temp_dir, wait_until, Input, Topics, Worker,
+    article_text, bytes, drain, headers, http_get, metric, metric_sum, produce,
+    produce_with_headers, require_broker, temp_dir, wait_until, Input, Topics, Worker,
 };
 
 const TRACE_PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-
-fn bytes(s: &str) -> Option<Vec<u8>> {
-    Some(s.as_bytes().to_vec())
-}
 
 #[test]
 fn metrics_count_what_was_sent_and_dead_lettered_and_traces_continue() {
@@ -211,6 +207,32 @@ fn metrics_count_what_was_sent_and_dead_lettered_and_traces_continue() {
         metric_sum(&text, "news_enricher_articles_dead_lettered_total"),
         expected_classes
     );
+}
+
+/// No broker needed: the endpoint answers while the cluster cannot be reached.
+#[test]
+fn the_endpoint_serves_before_the_broker_is_reachable() {
+    let topics = Topics {
+        input: "in".into(),
+        output: "out".into(),
+        dead_letter: "dlq".into(),
+        group: "unreachable".into(),
+    };
+    // Nothing listens on port 9 (discard) of loopback.
+    let env = topics.worker_env("127.0.0.1:9");
+    let dir = temp_dir("unreachable");
+    let worker = Worker::start(&env, &dir.join("worker.log"));
+    let address = worker.http_address();
+    assert_eq!(http_get(address, "/livez"), (200, "live\n".to_string()));
+    assert_eq!(
+        http_get(address, "/readyz"),
+        (503, "not ready: no partitions assigned\n".to_string())
+    );
+    let (status, text) = http_get(address, "/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(metric(&text, "news_enricher_producer_connected"), Some(0.0));
+    assert_eq!(http_get(address, "/other").0, 404);
+    worker.terminate();
 }
 
 /// In-process worker whose enrichment holds one article until released, so the drain

@@ -197,6 +197,11 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// One message to produce: key and payload, either may be absent.
 pub type Input = (Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// A key or payload from text.
+pub fn bytes(s: &str) -> Option<Vec<u8>> {
+    Some(s.as_bytes().to_vec())
+}
+
 /// Produces every message to `topic` (partition chosen by key hash) and waits for all acks.
 pub fn produce(brokers: &str, topic: &str, messages: &[Input]) {
     let plain: Vec<(Input, Vec<(&str, String)>)> =

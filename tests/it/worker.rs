@@ -14,13 +14,10 @@ use news_enricher::pipeline::{self, EnrichFn};
 use news_enricher::stats::Stats;
 
 use crate::support::{
-    article_text, assert_valid_record, committed, drain, headers, numbered_articles, produce,
-    record_json, require_broker, temp_dir, topic_size, wait_until, Input, Tally, Topics, Worker,
+    article_text, assert_valid_record, bytes, committed, drain, headers, numbered_articles,
+    produce, record_json, require_broker, temp_dir, topic_size, wait_until, Input, Tally, Topics,
+    Worker,
 };
-
-fn bytes(s: &str) -> Option<Vec<u8>> {
-    Some(s.as_bytes().to_vec())
-}
 
 #[test]
 fn examples_come_out_as_schema_valid_records() {
