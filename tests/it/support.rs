@@ -119,7 +119,7 @@ pub struct Topics {
     pub output: String,
     pub dead_letter: String,
     pub group: String,
-    _share: Arc<BrokerShare>,
+    _share: Option<Arc<BrokerShare>>,
 }
 
 impl Topics {
@@ -136,7 +136,7 @@ impl Topics {
             output: format!("{base}-out"),
             dead_letter: format!("{base}-dlq"),
             group: format!("{base}-group"),
-            _share: share,
+            _share: Some(share),
         };
         let admin: AdminClient<DefaultClientContext> =
             client_config(brokers).create().expect("admin client");
@@ -153,6 +153,17 @@ impl Topics {
             result.expect("topic created");
         }
         topics
+    }
+
+    /// Names only, for a test that needs no broker (nothing is created).
+    pub fn named(input: &str, output: &str, dead_letter: &str, group: &str) -> Topics {
+        Topics {
+            input: input.to_string(),
+            output: output.to_string(),
+            dead_letter: dead_letter.to_string(),
+            group: group.to_string(),
+            _share: None,
+        }
     }
 
     /// The worker's settings for these topics, as environment variables.
