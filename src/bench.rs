@@ -2,7 +2,11 @@
 //!
 //! `bench pipeline` measures the worker's own overhead: articles through a real broker
 //! with an enrichment that does nothing. `bench enrich` measures enrichment alone, per
-//! stage, on one thread, over a folder of `.txt` articles.
+//! stage, on one thread, over a folder of `.txt` articles. `bench end-to-end`
+//! ([`end_to_end`]) runs the worker binary with the full enrichment on a corpus through
+//! the broker: saturation rate, latency at a set rate, peak RSS.
+
+pub mod end_to_end;
 
 use std::fmt;
 use std::sync::Arc;
@@ -29,6 +33,8 @@ use crate::stats::Stats;
 pub enum BenchError {
     Kafka(KafkaError),
     Pipeline(PipelineError),
+    /// The worker process could not be started.
+    Worker(std::io::Error),
     /// The worker did not publish everything in time.
     Stalled {
         published: u64,
@@ -41,6 +47,7 @@ impl fmt::Display for BenchError {
         match self {
             BenchError::Kafka(err) => write!(f, "Kafka: {err}"),
             BenchError::Pipeline(err) => write!(f, "worker: {err}"),
+            BenchError::Worker(err) => write!(f, "cannot start the worker process: {err}"),
             BenchError::Stalled {
                 published,
                 expected,
@@ -81,57 +88,20 @@ pub async fn pipeline(
     article_bytes: usize,
     partitions: i32,
 ) -> Result<PipelineReport, BenchError> {
-    let stamp = chrono::Utc::now().timestamp_millis();
-    let base = format!("bench-pipeline-{stamp}");
-    settings.kafka.input_topic = format!("{base}-in");
-    settings.kafka.output_topic = format!("{base}-out");
-    settings.kafka.dead_letter_topic = format!("{base}-dlq");
-    settings.kafka.group_id = format!("{base}-group");
-    settings.log.progress_interval_secs = 0;
-    let brokers = settings.kafka.brokers.clone();
-
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", &brokers)
-        .create()?;
-    let k = &settings.kafka;
-    let topics = [
-        NewTopic::new(&k.input_topic, partitions, TopicReplication::Fixed(1)),
-        NewTopic::new(&k.output_topic, partitions, TopicReplication::Fixed(1)),
-        NewTopic::new(&k.dead_letter_topic, 1, TopicReplication::Fixed(1)),
-    ];
-    for result in admin.create_topics(&topics, &AdminOptions::new()).await? {
-        result.map_err(|(_, code)| KafkaError::AdminOp(code))?;
-    }
-
+    create_topics(&mut settings, "pipeline", partitions).await?;
     let sample = sample_article(0, article_bytes);
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &brokers)
-        .set("linger.ms", "5")
-        .set("compression.type", "lz4")
-        .create()?;
-    let loading = Instant::now();
-    let mut pending = FuturesUnordered::new();
-    let mut n = 0;
-    while n < articles {
-        let key = format!("bench-{n}");
-        let body = sample_article(n, article_bytes);
-        let record = FutureRecord::to(&k.input_topic).key(&key).payload(&body);
-        match producer.send_result(record) {
-            Ok(delivery) => {
-                pending.push(delivery);
-                n += 1;
-            }
-            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                drain_some(&mut pending).await?;
-            }
-            Err((err, _)) => return Err(err.into()),
-        }
-    }
-    while !pending.is_empty() {
-        drain_some(&mut pending).await?;
-    }
-    producer.flush(Timeout::After(Duration::from_secs(60)))?;
-    let produce_per_s = articles as f64 / loading.elapsed().as_secs_f64();
+    let produce_per_s = load(
+        &settings.kafka.brokers,
+        &settings.kafka.input_topic,
+        articles,
+        |n| {
+            (
+                format!("bench-{n}"),
+                sample_article(n, article_bytes).into_bytes(),
+            )
+        },
+    )
+    .await?;
 
     let stats = Arc::new(Stats::new());
     let nothing: Arc<EnrichFn> = Arc::new(|_: &Article| Enrichment {
@@ -203,6 +173,72 @@ pub async fn pipeline(
         articles_per_s,
         mb_per_s: articles_per_s * sample.len() as f64 / 1e6,
     })
+}
+
+/// Points `settings` at fresh topics (input and output with `partitions` partitions) and
+/// a fresh consumer group, and creates the topics.
+async fn create_topics(
+    settings: &mut Settings,
+    name: &str,
+    partitions: i32,
+) -> Result<(), BenchError> {
+    let stamp = chrono::Utc::now().timestamp_millis();
+    let base = format!("bench-{name}-{stamp}");
+    settings.kafka.input_topic = format!("{base}-in");
+    settings.kafka.output_topic = format!("{base}-out");
+    settings.kafka.dead_letter_topic = format!("{base}-dlq");
+    settings.kafka.group_id = format!("{base}-group");
+    settings.log.progress_interval_secs = 0;
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &settings.kafka.brokers)
+        .create()?;
+    let k = &settings.kafka;
+    let topics = [
+        NewTopic::new(&k.input_topic, partitions, TopicReplication::Fixed(1)),
+        NewTopic::new(&k.output_topic, partitions, TopicReplication::Fixed(1)),
+        NewTopic::new(&k.dead_letter_topic, 1, TopicReplication::Fixed(1)),
+    ];
+    for result in admin.create_topics(&topics, &AdminOptions::new()).await? {
+        result.map_err(|(_, code)| KafkaError::AdminOp(code))?;
+    }
+    Ok(())
+}
+
+/// Produces `count` messages made by `message(n)` (key, payload) to `topic` and waits
+/// for every acknowledgement; returns the rate in messages per second.
+async fn load(
+    brokers: &str,
+    topic: &str,
+    count: u64,
+    message: impl Fn(u64) -> (String, Vec<u8>),
+) -> Result<f64, BenchError> {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "5")
+        .set("compression.type", "lz4")
+        .create()?;
+    let loading = Instant::now();
+    let mut pending = FuturesUnordered::new();
+    let mut n = 0;
+    while n < count {
+        let (key, payload) = message(n);
+        let record = FutureRecord::to(topic).key(&key).payload(&payload);
+        match producer.send_result(record) {
+            Ok(delivery) => {
+                pending.push(delivery);
+                n += 1;
+            }
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                drain_some(&mut pending).await?;
+            }
+            Err((err, _)) => return Err(err.into()),
+        }
+    }
+    while !pending.is_empty() {
+        drain_some(&mut pending).await?;
+    }
+    producer.flush(Timeout::After(Duration::from_secs(60)))?;
+    Ok(count as f64 / loading.elapsed().as_secs_f64())
 }
 
 /// Waits for up to a thousand pending deliveries.
@@ -449,7 +485,12 @@ pub fn enrich(enricher: &crate::enrich::Enricher, texts: &[String]) -> EnrichRep
 
 /// Peak resident set size of this process in KiB (`VmHWM`), 0 where unknown.
 pub fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_kb_of(std::path::Path::new("/proc/self/status"))
+}
+
+/// Peak resident set size (`VmHWM`) in KiB from a `/proc/PID/status` file, 0 where unknown.
+pub fn peak_rss_kb_of(status: &std::path::Path) -> u64 {
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|status| {
             status

@@ -66,6 +66,9 @@ pub struct KafkaSettings {
     pub output_topic: String,
     pub dead_letter_topic: String,
     pub auto_offset_reset: OffsetReset,
+    /// `transactional.id` of this instance under exactly-once delivery; empty means
+    /// `<group_id>-<hostname>`, stable across restarts of one pod or host.
+    pub transactional_id: String,
     /// Raw librdkafka consumer properties, flattened to `a.b.c` keys.
     #[serde(default, deserialize_with = "de_properties")]
     pub consumer: BTreeMap<String, String>,
@@ -121,7 +124,8 @@ impl PipelineSettings {
 pub enum Delivery {
     /// Offsets are stored only after the broker acknowledged the output.
     AtLeastOnce,
-    /// Output and offsets in one Kafka transaction. Not implemented yet: refused at start-up.
+    /// Output records, dead letters and the consumed offsets in one Kafka transaction
+    /// per batch; downstream readers use `isolation.level=read_committed`.
     ExactlyOnce,
 }
 
@@ -304,13 +308,18 @@ impl Settings {
                 });
             }
         }
-        let p = &self.pipeline;
-        if p.delivery == Delivery::ExactlyOnce {
-            return Err(invalid(
-                "pipeline.delivery",
-                "\"exactly-once\" is not implemented yet; use \"at-least-once\"",
-            ));
+        if k.transactional_id.trim().is_empty() {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+                .unwrap_or_default();
+            let host = host.trim();
+            self.kafka.transactional_id = if host.is_empty() {
+                k.group_id.clone()
+            } else {
+                format!("{}-{host}", k.group_id)
+            };
         }
+        let p = &self.pipeline;
         if !(1..=100_000).contains(&p.max_in_flight) {
             return Err(invalid(
                 "pipeline.max_in_flight",
@@ -489,10 +498,19 @@ mod tests {
     }
 
     #[test]
-    fn exactly_once_is_refused_until_implemented() {
-        let err =
-            load(&[("NEWS_ENRICHER__PIPELINE__DELIVERY", "exactly-once")]).expect_err("refused");
-        assert!(err.to_string().contains("not implemented"), "{err}");
+    fn exactly_once_has_a_stable_transactional_id() {
+        let settings =
+            load(&[("NEWS_ENRICHER__PIPELINE__DELIVERY", "exactly-once")]).expect("accepted");
+        assert_eq!(settings.pipeline.delivery, Delivery::ExactlyOnce);
+        let id = &settings.kafka.transactional_id;
+        assert!(id.starts_with("news-enricher"), "{id}");
+        assert_eq!(
+            load(&[]).expect("loads").kafka.transactional_id,
+            *id,
+            "the same on every start"
+        );
+        let set = load(&[("NEWS_ENRICHER__KAFKA__TRANSACTIONAL_ID", "enricher-0")]).expect("loads");
+        assert_eq!(set.kafka.transactional_id, "enricher-0");
     }
 
     #[test]

@@ -109,3 +109,79 @@ pub fn encode(
     };
     serde_json::to_vec(&record)
 }
+
+/// Every `start`/`end` pair in an output record that breaks the offset invariant: each must
+/// satisfy `start <= end <= body.len()` and fall on a UTF-8 character boundary of `body`.
+/// Checked by the fuzz targets (`fuzz/`) and by tests, over the record's JSON so that any
+/// stage's output is covered, whatever its shape.
+pub fn offset_violations(record: &serde_json::Value, body: &str) -> Vec<String> {
+    fn walk(value: &serde_json::Value, path: &mut String, body: &str, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                // Event dates also have a `start` and an `end`, as date strings: only
+                // numbers are offsets.
+                let at = |key: &str| map.get(key).and_then(serde_json::Value::as_u64);
+                let number = |key: &str| map.get(key).is_some_and(serde_json::Value::is_number);
+                match (at("start"), at("end")) {
+                    (Some(start), Some(end)) => {
+                        let (start, end) = (start as usize, end as usize);
+                        if start > end
+                            || end > body.len()
+                            || !body.is_char_boundary(start)
+                            || !body.is_char_boundary(end)
+                        {
+                            out.push(format!(
+                                "{path}: {start}..{end} is not a character range of the {}-byte body",
+                                body.len()
+                            ));
+                        }
+                    }
+                    (None, None) if !number("start") && !number("end") => {}
+                    (start, end) => out.push(format!(
+                        "{path}: start {start:?} and end {end:?} are not both byte offsets"
+                    )),
+                }
+                for (key, value) in map {
+                    let len = path.len();
+                    path.push('/');
+                    path.push_str(key);
+                    walk(value, path, body, out);
+                    path.truncate(len);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("/{i}"));
+                    walk(value, path, body, out);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(record, &mut String::new(), body, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_outside_the_body_or_inside_a_character_are_reported() {
+        let body = "Zoë said so.";
+        let good =
+            serde_json::json!({"entities": [{"start": 0, "end": 4}], "source": {"offset": 7}});
+        assert!(offset_violations(&good, body).is_empty());
+        let bad = serde_json::json!({
+            "entities": [{"start": 0, "end": 3}, {"start": 5, "end": 40}, {"start": 4, "end": 2}],
+            "quotes": [{"start": 1}],
+            "events": [{"date": {"start": "2025-02-27", "end": "2025-02-28"}}]
+        });
+        let found = offset_violations(&bad, body);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].starts_with("/entities/0:"), "{found:#?}");
+    }
+}

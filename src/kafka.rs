@@ -12,7 +12,7 @@ use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::TopicPartitionList;
 
-use crate::config::KafkaSettings;
+use crate::config::{Delivery, KafkaSettings};
 use crate::stats::{RebalanceKind, Stats};
 
 /// The consumer the pipeline reads articles from.
@@ -150,13 +150,23 @@ fn describe(list: &TopicPartitionList) -> String {
         .join(", ")
 }
 
-/// Builds the consumer: offsets are stored by the pipeline only, committed by librdkafka.
-pub fn consumer(settings: &KafkaSettings, stats: Arc<Stats>) -> KafkaResult<ArticleConsumer> {
+/// Builds the consumer. At least once: offsets are stored by the pipeline only and
+/// committed by librdkafka. Exactly once: offsets are committed inside the producer's
+/// transactions only, and only committed input is read.
+pub fn consumer(
+    settings: &KafkaSettings,
+    delivery: Delivery,
+    stats: Arc<Stats>,
+) -> KafkaResult<ArticleConsumer> {
+    let exactly_once = delivery == Delivery::ExactlyOnce;
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &settings.brokers)
         .set("group.id", &settings.group_id)
-        .set("enable.auto.commit", "true")
+        .set(
+            "enable.auto.commit",
+            if exactly_once { "false" } else { "true" },
+        )
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", settings.auto_offset_reset.as_str())
         .set("statistics.interval.ms", STATISTICS_INTERVAL_MS)
@@ -164,12 +174,17 @@ pub fn consumer(settings: &KafkaSettings, stats: Arc<Stats>) -> KafkaResult<Arti
     for (name, value) in &settings.consumer {
         config.set(name, value);
     }
+    if exactly_once {
+        config.set("isolation.level", "read_committed");
+    }
     config.create_with_context(WorkerContext::new(stats, "consumer"))
 }
 
-/// Builds the idempotent producer used for output records and dead letters.
+/// Builds the idempotent producer used for output records and dead letters; under
+/// exactly-once delivery it is transactional, with `kafka.transactional_id`.
 pub fn producer(
     settings: &KafkaSettings,
+    delivery: Delivery,
     stats: Arc<Stats>,
 ) -> KafkaResult<FutureProducer<WorkerContext>> {
     let mut config = ClientConfig::new();
@@ -180,6 +195,16 @@ pub fn producer(
         .set("client.id", "news-enricher");
     for (name, value) in &settings.producer {
         config.set(name, value);
+    }
+    if delivery == Delivery::ExactlyOnce {
+        config.set("transactional.id", &settings.transactional_id);
+        // librdkafka requires message.timeout.ms <= transaction.timeout.ms.
+        if let (Some(message_timeout), false) = (
+            settings.producer.get("message.timeout.ms"),
+            settings.producer.contains_key("transaction.timeout.ms"),
+        ) {
+            config.set("transaction.timeout.ms", message_timeout);
+        }
     }
     config.create_with_context(WorkerContext::new(stats, "producer"))
 }

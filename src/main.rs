@@ -189,6 +189,32 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The worker binary with the full enrichment through the broker in `kafka.brokers`,
+    /// on the articles of a corpus folder (repeated): articles/s at saturation, then
+    /// p50/p99 latency at half that rate, and the worker's peak RSS.
+    EndToEnd {
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Articles in the saturation backlog.
+        #[arg(long, default_value_t = 20_000)]
+        articles: u64,
+        #[arg(long, default_value_t = 6)]
+        partitions: i32,
+        /// Only the latency run, at this many articles per second.
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Length of the latency run.
+        #[arg(long, default_value_t = 30.0)]
+        seconds: f64,
+        /// Only the saturation run.
+        #[arg(long)]
+        saturation_only: bool,
+        /// Fail when the worker's peak RSS exceeds this many MB.
+        #[arg(long, default_value_t = 300)]
+        rss_ceiling_mb: u64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -463,6 +489,56 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::EndToEnd {
+            corpus,
+            articles,
+            partitions,
+            rate,
+            seconds,
+            saturation_only,
+            rss_ceiling_mb,
+            json,
+        }) => {
+            telemetry::init(&settings.log);
+            let texts = bench::read_corpus(&corpus).context("reading the corpus")?;
+            anyhow::ensure!(
+                !texts.is_empty(),
+                "no .txt articles under {}",
+                corpus.display()
+            );
+            let plan = bench::end_to_end::Plan {
+                texts: std::sync::Arc::new(texts),
+                articles,
+                partitions,
+                rate,
+                seconds,
+                saturation_only,
+            };
+            let report = runtime()?
+                .block_on(bench::end_to_end::run(settings, &plan))
+                .context("bench end-to-end")?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print_end_to_end(&report);
+            }
+            let peak_mb = [
+                report.saturation.as_ref().map(|s| s.worker_peak_rss_kb),
+                report.latency.as_ref().map(|l| l.worker_peak_rss_kb),
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(0)
+                / 1024;
+            if peak_mb > rss_ceiling_mb {
+                eprintln!(
+                    "worker peak RSS {peak_mb} MB is over the ceiling of {rss_ceiling_mb} MB"
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => {
             telemetry::init(&settings.log);
             telemetry::log_panics();
@@ -541,6 +617,36 @@ fn eval_petrarch(
         }
     }
     Ok(())
+}
+
+fn print_end_to_end(report: &bench::end_to_end::Report) {
+    println!(
+        "{} corpus articles of {} bytes on average, {} partitions; load average {}",
+        report.corpus_articles, report.mean_article_bytes, report.partitions, report.load_average
+    );
+    if let Some(s) = &report.saturation {
+        println!(
+            "saturation: {} articles, {:.0} articles/s steady ({:.1} s, {:.1} s with the group join); worker peak RSS {} MB; backlog loaded at {:.0}/s",
+            s.articles,
+            s.articles_per_s,
+            s.seconds_steady,
+            s.seconds_total,
+            s.worker_peak_rss_kb / 1024,
+            s.load_per_s
+        );
+    }
+    if let Some(l) = &report.latency {
+        println!(
+            "latency at {:.0} articles/s: {} of {} articles, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; worker peak RSS {} MB",
+            l.rate_per_s,
+            l.received,
+            l.articles,
+            l.p50_ms,
+            l.p99_ms,
+            l.max_ms,
+            l.worker_peak_rss_kb / 1024
+        );
+    }
 }
 
 fn unreachable_schema() -> anyhow::Result<ExitCode> {

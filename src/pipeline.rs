@@ -4,6 +4,7 @@
 //! in input order, so an offset is stored only when every earlier message of the
 //! same partition has been published or dead-lettered and acknowledged.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -16,11 +17,12 @@ use rdkafka::message::{BorrowedMessage, Header, Message, OwnedHeaders, OwnedMess
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::article::Article;
-use crate::config::Settings;
+use crate::config::{Delivery, Settings};
 use crate::dead_letter::{self, Rejection};
 use crate::decode::Limits;
 use crate::encode::SourcePosition;
@@ -41,6 +43,8 @@ pub enum PipelineError {
     MissingTopic { topic: String },
     /// A record could not be delivered even after librdkafka's retries.
     Delivery { topic: String, error: KafkaError },
+    /// A transaction could not be started or committed (exactly-once delivery).
+    Transaction(KafkaError),
 }
 
 impl fmt::Display for PipelineError {
@@ -52,6 +56,7 @@ impl fmt::Display for PipelineError {
                 f,
                 "topic {topic} does not exist; create it (the worker does not create topics)"
             ),
+            PipelineError::Transaction(err) => write!(f, "Kafka transaction failed: {err}"),
             PipelineError::Delivery { topic, error } => {
                 write!(f, "cannot deliver a record to topic {topic}: {error}")
             }
@@ -62,7 +67,9 @@ impl fmt::Display for PipelineError {
 impl std::error::Error for PipelineError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            PipelineError::Client(err) | PipelineError::Delivery { error: err, .. } => Some(err),
+            PipelineError::Client(err)
+            | PipelineError::Delivery { error: err, .. }
+            | PipelineError::Transaction(err) => Some(err),
             PipelineError::Pool(_) | PipelineError::MissingTopic { .. } => None,
         }
     }
@@ -118,10 +125,11 @@ pub async fn run(
     }
     .boxed()
     .shared();
+    let delivery = settings.pipeline.delivery;
     let consumer =
-        kafka::consumer(&settings.kafka, stats.clone()).map_err(PipelineError::Client)?;
+        kafka::consumer(&settings.kafka, delivery, stats.clone()).map_err(PipelineError::Client)?;
     let producer =
-        kafka::producer(&settings.kafka, stats.clone()).map_err(PipelineError::Client)?;
+        kafka::producer(&settings.kafka, delivery, stats.clone()).map_err(PipelineError::Client)?;
     let k = &settings.kafka;
     let topics = [&k.input_topic, &k.output_topic, &k.dead_letter_topic];
     tokio::select! {
@@ -184,7 +192,22 @@ pub async fn run(
     ));
 
     let mut summary = Summary::default();
-    let outcome = {
+    let outcome = if delivery == Delivery::ExactlyOnce {
+        let batches = consumer
+            .stream()
+            .take_until(shutdown.clone())
+            .filter_map(detach)
+            .ready_chunks(settings.pipeline.max_in_flight);
+        transactions(
+            &consumer,
+            &shared,
+            batches,
+            deadline,
+            settings,
+            &mut summary,
+        )
+        .await
+    } else {
         let messages = consumer
             .stream()
             .take_until(shutdown.clone())
@@ -243,6 +266,168 @@ pub async fn run(
         "Worker stopped."
     );
     outcome.map(|()| summary)
+}
+
+/// How long a transaction call (init, send offsets, commit, abort) may take.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs a blocking transaction call of the producer off the async threads.
+async fn transaction_call<T: Send + 'static>(
+    producer: &FutureProducer<WorkerContext>,
+    call: impl FnOnce(&FutureProducer<WorkerContext>) -> KafkaResult<T> + Send + 'static,
+) -> Result<T, PipelineError> {
+    let producer = producer.clone();
+    match tokio::task::spawn_blocking(move || call(&producer)).await {
+        Ok(result) => result.map_err(PipelineError::Transaction),
+        Err(err) => Err(PipelineError::Pool(format!(
+            "transaction call stopped: {err}"
+        ))),
+    }
+}
+
+/// The exactly-once loop: each batch (the messages ready at once, at most
+/// `max_in_flight`) is processed in one transaction that also carries the batch's
+/// input offsets, and is committed only when every record of it is acknowledged.
+///
+/// Rebalances happen while the consumer is polled, between batches, so no
+/// transaction is open when partitions move. A batch whose commit fails is aborted
+/// and its partitions are rewound to the batch's first offsets; a fatal error (the
+/// producer was fenced by a newer instance with the same `transactional.id`) stops
+/// the worker.
+async fn transactions<S>(
+    consumer: &kafka::ArticleConsumer,
+    shared: &Arc<Shared>,
+    batches: S,
+    deadline: impl Future<Output = ()>,
+    settings: &Settings,
+    summary: &mut Summary,
+) -> Result<(), PipelineError>
+where
+    S: futures::Stream<Item = Vec<OwnedMessage>>,
+{
+    transaction_call(&shared.producer, |p| {
+        p.init_transactions(TRANSACTION_TIMEOUT)
+    })
+    .await?;
+    tracing::info!(
+        transactional_id = %settings.kafka.transactional_id,
+        "Transactions initialised; earlier transactions of this id are fenced."
+    );
+    tokio::pin!(batches);
+    tokio::pin!(deadline);
+    loop {
+        let batch = tokio::select! {
+            biased;
+            batch = batches.next() => match batch {
+                None => return Ok(()),
+                Some(batch) => batch,
+            },
+            () = &mut deadline => return Ok(()),
+        };
+        // First offset of each partition in the batch, to rewind to on abort; the
+        // offset after its last message, to commit.
+        let mut rewind: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        let mut commit: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for message in &batch {
+            let key = (message.topic().to_string(), message.partition());
+            rewind.entry(key.clone()).or_insert(message.offset());
+            commit.insert(key, message.offset() + 1);
+        }
+        shared
+            .producer
+            .begin_transaction()
+            .map_err(PipelineError::Transaction)?;
+        let mut counts = Summary::default();
+        let processed: Result<bool, PipelineError> = {
+            let finished = futures::stream::iter(batch)
+                .map(|message| handle(shared.clone(), message))
+                .buffered(settings.pipeline.max_in_flight);
+            tokio::pin!(finished);
+            loop {
+                tokio::select! {
+                    biased;
+                    next = finished.next() => match next {
+                        None => break Ok(true),
+                        Some(Err(err)) => break Err(err),
+                        Some(Ok((_, Fate::Published))) => counts.published += 1,
+                        Some(Ok((_, Fate::DeadLettered))) => counts.dead_lettered += 1,
+                    },
+                    () = &mut deadline => break Ok(false),
+                }
+            }
+        };
+        let committed = match processed {
+            Ok(true) => {
+                let mut offsets = TopicPartitionList::new();
+                for ((topic, partition), next) in &commit {
+                    offsets
+                        .add_partition_offset(topic, *partition, Offset::Offset(*next))
+                        .map_err(PipelineError::Transaction)?;
+                }
+                match consumer.group_metadata() {
+                    Some(group) => {
+                        transaction_call(&shared.producer, move |p| {
+                            p.send_offsets_to_transaction(&offsets, &group, TRANSACTION_TIMEOUT)?;
+                            p.commit_transaction(TRANSACTION_TIMEOUT)
+                        })
+                        .await
+                    }
+                    None => Err(PipelineError::Pool(
+                        "the consumer has no group metadata to commit offsets with".to_string(),
+                    )),
+                }
+            }
+            Ok(false) => {
+                summary.abandoned = shared.stats.snapshot().in_flight;
+                tracing::warn!(
+                    abandoned = summary.abandoned,
+                    "Shutdown deadline passed; the open transaction is aborted and its articles will be redelivered."
+                );
+                let _ = transaction_call(&shared.producer, |p| {
+                    p.abort_transaction(TRANSACTION_TIMEOUT)
+                })
+                .await;
+                return Ok(());
+            }
+            Err(err) => Err(err),
+        };
+        match committed {
+            Ok(()) => {
+                summary.published += counts.published;
+                summary.dead_lettered += counts.dead_lettered;
+                tracing::debug!(
+                    published = counts.published,
+                    dead_lettered = counts.dead_lettered,
+                    "Transaction committed."
+                );
+            }
+            Err(PipelineError::Transaction(KafkaError::Transaction(err))) if !err.is_fatal() => {
+                tracing::warn!(error = %err, articles = counts.published + counts.dead_lettered, "Transaction failed; aborted, and its partitions rewound.");
+                transaction_call(&shared.producer, |p| {
+                    p.abort_transaction(TRANSACTION_TIMEOUT)
+                })
+                .await?;
+                for ((topic, partition), first) in rewind {
+                    // A partition revoked meanwhile is its new owner's to redeliver.
+                    if let Err(err) = consumer.seek(
+                        &topic,
+                        partition,
+                        Offset::Offset(first),
+                        Duration::from_secs(10),
+                    ) {
+                        tracing::debug!(error = %err, %topic, partition, "Partition not rewound.");
+                    }
+                }
+            }
+            Err(err) => {
+                let _ = transaction_call(&shared.producer, |p| {
+                    p.abort_transaction(TRANSACTION_TIMEOUT)
+                })
+                .await;
+                return Err(err);
+            }
+        }
+    }
 }
 
 /// Waits until the cluster answers, then checks that every topic exists.

@@ -212,12 +212,7 @@ fn metrics_count_what_was_sent_and_dead_lettered_and_traces_continue() {
 /// No broker needed: the endpoint answers while the cluster cannot be reached.
 #[test]
 fn the_endpoint_serves_before_the_broker_is_reachable() {
-    let topics = Topics {
-        input: "in".into(),
-        output: "out".into(),
-        dead_letter: "dlq".into(),
-        group: "unreachable".into(),
-    };
+    let topics = Topics::named("in", "out", "dlq", "unreachable");
     // Nothing listens on port 9 (discard) of loopback.
     let env = topics.worker_env("127.0.0.1:9");
     let dir = temp_dir("unreachable");

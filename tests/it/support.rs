@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -40,6 +40,78 @@ macro_rules! require_broker {
 }
 pub(crate) use require_broker;
 
+/// Who is using the broker: tests share it; the broker-fault test stops it, so it waits
+/// for the others to finish and keeps new ones waiting until it is done.
+#[derive(Default)]
+struct BrokerUse {
+    shares: usize,
+    owner: Option<std::thread::ThreadId>,
+}
+
+static BROKER_USE: Mutex<BrokerUse> = Mutex::new(BrokerUse {
+    shares: 0,
+    owner: None,
+});
+static BROKER_FREED: Condvar = Condvar::new();
+
+/// A test's share of the broker, held as long as its [`Topics`].
+#[derive(Debug)]
+pub struct BrokerShare {
+    counted: bool,
+}
+
+impl BrokerShare {
+    fn take() -> BrokerShare {
+        let me = std::thread::current().id();
+        let mut state = BROKER_USE.lock().unwrap_or_else(|e| e.into_inner());
+        while state.owner.is_some_and(|owner| owner != me) {
+            state = BROKER_FREED.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        let counted = state.owner.is_none();
+        if counted {
+            state.shares += 1;
+        }
+        BrokerShare { counted }
+    }
+}
+
+impl Drop for BrokerShare {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut state = BROKER_USE.lock().unwrap_or_else(|e| e.into_inner());
+            state.shares -= 1;
+            BROKER_FREED.notify_all();
+        }
+    }
+}
+
+/// The broker to this test alone (it may stop and restart it), once every other test
+/// holding a share has finished.
+pub struct BrokerOwner;
+
+impl BrokerOwner {
+    pub fn take() -> BrokerOwner {
+        let me = std::thread::current().id();
+        let mut state = BROKER_USE.lock().unwrap_or_else(|e| e.into_inner());
+        while state.owner.is_some() {
+            state = BROKER_FREED.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.owner = Some(me);
+        while state.shares > 0 {
+            state = BROKER_FREED.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        BrokerOwner
+    }
+}
+
+impl Drop for BrokerOwner {
+    fn drop(&mut self) {
+        let mut state = BROKER_USE.lock().unwrap_or_else(|e| e.into_inner());
+        state.owner = None;
+        BROKER_FREED.notify_all();
+    }
+}
+
 /// Names of one test's topics and consumer group, unique per run.
 #[derive(Debug, Clone)]
 pub struct Topics {
@@ -47,11 +119,13 @@ pub struct Topics {
     pub output: String,
     pub dead_letter: String,
     pub group: String,
+    _share: Option<Arc<BrokerShare>>,
 }
 
 impl Topics {
     /// Creates the three topics on the broker.
     pub fn create(brokers: &str, test: &str, input_partitions: i32) -> Topics {
+        let share = Arc::new(BrokerShare::take());
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .expect("clock after 1970")
@@ -62,6 +136,7 @@ impl Topics {
             output: format!("{base}-out"),
             dead_letter: format!("{base}-dlq"),
             group: format!("{base}-group"),
+            _share: Some(share),
         };
         let admin: AdminClient<DefaultClientContext> =
             client_config(brokers).create().expect("admin client");
@@ -78,6 +153,17 @@ impl Topics {
             result.expect("topic created");
         }
         topics
+    }
+
+    /// Names only, for a test that needs no broker (nothing is created).
+    pub fn named(input: &str, output: &str, dead_letter: &str, group: &str) -> Topics {
+        Topics {
+            input: input.to_string(),
+            output: output.to_string(),
+            dead_letter: dead_letter.to_string(),
+            group: group.to_string(),
+            _share: None,
+        }
     }
 
     /// The worker's settings for these topics, as environment variables.
@@ -411,6 +497,48 @@ impl Drop for Worker {
     }
 }
 
+/// How often each expected id occurs among output records (keyed by id).
+#[derive(Debug)]
+pub struct Tally {
+    pub records: usize,
+    pub distinct: usize,
+    pub duplicates: usize,
+    pub missing: Vec<String>,
+}
+
+impl Tally {
+    pub fn of(output: &[OwnedMessage], expected: &std::collections::BTreeSet<String>) -> Tally {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for message in output {
+            let id = String::from_utf8_lossy(message.key().expect("key")).into_owned();
+            *seen.entry(id).or_default() += 1;
+        }
+        Tally {
+            records: output.len(),
+            distinct: seen.len(),
+            duplicates: seen.values().map(|n| n - 1).sum(),
+            missing: expected
+                .iter()
+                .filter(|id| !seen.contains_key(*id))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "consumed {} output records, {} distinct ids, {} duplicates, {} missing",
+            self.records,
+            self.distinct,
+            self.duplicates,
+            self.missing.len()
+        )
+    }
+}
+
 /// A fresh directory for one test's files.
 pub fn temp_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -446,4 +574,21 @@ pub fn article_text(n: usize, size: usize) -> Vec<u8> {
         text.push_str("Officials said the talks would continue next month in Washington. ");
     }
     text.into_bytes()
+}
+
+/// `count` plain articles of about `size` bytes keyed `k-0`, `k-1`, ..., and their ids.
+pub fn numbered_articles(
+    count: usize,
+    size: usize,
+) -> (Vec<Input>, std::collections::BTreeSet<String>) {
+    let inputs: Vec<Input> = (0..count)
+        .map(|n| {
+            (
+                Some(format!("k-{n}").into_bytes()),
+                Some(article_text(n, size)),
+            )
+        })
+        .collect();
+    let ids = (0..count).map(|n| format!("k-{n}")).collect();
+    (inputs, ids)
 }

@@ -14,8 +14,9 @@ use news_enricher::pipeline::{self, EnrichFn};
 use news_enricher::stats::Stats;
 
 use crate::support::{
-    article_text, assert_valid_record, bytes, committed, drain, headers, produce, record_json,
-    require_broker, temp_dir, topic_size, wait_until, Input, Topics, Worker,
+    article_text, assert_valid_record, bytes, committed, drain, headers, numbered_articles,
+    produce, record_json, require_broker, temp_dir, topic_size, wait_until, Input, Tally, Topics,
+    Worker,
 };
 
 #[test]
@@ -216,15 +217,6 @@ fn poison_messages_are_dead_lettered_and_good_ones_published() {
     assert!(classes.len() >= 9);
 }
 
-/// Produces `count` plain articles keyed `k-0`, `k-1`, ...
-fn numbered_articles(count: usize, size: usize) -> (Vec<Input>, BTreeSet<String>) {
-    let inputs: Vec<Input> = (0..count)
-        .map(|n| (bytes(&format!("k-{n}")), Some(article_text(n, size))))
-        .collect();
-    let ids = (0..count).map(|n| format!("k-{n}")).collect();
-    (inputs, ids)
-}
-
 #[test]
 fn sigkill_three_times_loses_no_article() {
     let brokers = require_broker!();
@@ -269,25 +261,14 @@ fn sigkill_three_times_loses_no_article() {
     let output = drain(&brokers, &topics.output, count, Duration::from_secs(180));
     worker.terminate();
 
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for message in &output {
-        let id = String::from_utf8_lossy(message.key().expect("key")).into_owned();
-        *seen.entry(id).or_default() += 1;
-    }
-    let missing: Vec<_> = ids
-        .iter()
-        .filter(|id| !seen.contains_key(*id))
-        .take(10)
-        .collect();
-    let duplicates: usize = seen.values().map(|n| n - 1).sum();
-    eprintln!(
-        "sigkill: produced {count}, killed {kills} times, output records {}, distinct {}, duplicates {duplicates}, missing {}",
-        output.len(),
-        seen.len(),
-        ids.len() - ids.iter().filter(|id| seen.contains_key(*id)).count()
+    let tally = Tally::of(&output, &ids);
+    eprintln!("sigkill: produced {count}, killed {kills} times; {tally}");
+    assert!(
+        tally.missing.is_empty(),
+        "missing articles, e.g. {:?}",
+        &tally.missing[..tally.missing.len().min(10)]
     );
-    assert!(missing.is_empty(), "missing articles, e.g. {missing:?}");
-    assert_eq!(seen.len(), count);
+    assert_eq!(tally.distinct, count);
 }
 
 #[test]
