@@ -257,7 +257,13 @@ pub async fn run(
     }
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => tracing::info!("Stored offsets committed."),
-        Err(err) => tracing::debug!(error = %err, "Final commit had nothing to do or failed."),
+        Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {
+            tracing::debug!("Final commit had nothing to do.");
+        }
+        // The articles published since the last commit are redelivered: duplicates, no loss.
+        Err(err) => {
+            tracing::warn!(error = %err, "Final commit failed; the articles since the last commit will be redelivered.")
+        }
     }
     tracing::info!(
         published = summary.published,
