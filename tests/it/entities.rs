@@ -6,18 +6,11 @@ use std::path::Path;
 use news_enricher::decode::{decode, Limits};
 use news_enricher::enrich::{Enricher, Entity};
 
+use crate::support::enrich_payload;
+
 fn enrich(payload: &[u8]) -> (String, Vec<Entity>) {
-    let article = decode(
-        Some(payload),
-        None,
-        Limits {
-            max_body_bytes: 1 << 20,
-        },
-    )
-    .expect("decodes");
-    let enricher = Enricher::new().expect("models load");
-    let entities = enricher.enrich(&article).entities;
-    (article.body, entities)
+    let (body, enrichment) = enrich_payload(payload);
+    (body, enrichment.entities)
 }
 
 fn entity<'a>(entities: &'a [Entity], name: &str) -> &'a Entity {

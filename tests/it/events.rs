@@ -2,23 +2,13 @@
 
 use std::path::Path;
 
-use news_enricher::decode::{decode, Limits};
-use news_enricher::enrich::{Enricher, Event};
+use news_enricher::enrich::Event;
+
+use crate::support::enrich_payload;
 
 fn enrich(payload: &[u8]) -> (String, Vec<Event>) {
-    let article = decode(
-        Some(payload),
-        None,
-        Limits {
-            max_body_bytes: 1 << 20,
-        },
-    )
-    .expect("decodes");
-    let events = Enricher::new()
-        .expect("models load")
-        .enrich(&article)
-        .events;
-    (article.body, events)
+    let (body, enrichment) = enrich_payload(payload);
+    (body, enrichment.events)
 }
 
 fn events(payload: &[u8]) -> Vec<Event> {

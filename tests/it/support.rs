@@ -16,6 +16,22 @@ use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
 /// The real broker's address, or `None` (with a note) when tests run without one.
+/// Decodes `payload` as the worker does and enriches it: the article body and its enrichment.
+pub fn enrich_payload(payload: &[u8]) -> (String, news_enricher::enrich::Enrichment) {
+    let article = news_enricher::decode::decode(
+        Some(payload),
+        None,
+        news_enricher::decode::Limits {
+            max_body_bytes: 1 << 20,
+        },
+    )
+    .expect("decodes");
+    let enrichment = news_enricher::enrich::Enricher::new()
+        .expect("models load")
+        .enrich(&article);
+    (article.body, enrichment)
+}
+
 pub fn brokers() -> Option<String> {
     match std::env::var("NEWS_ENRICHER_TEST_BROKERS") {
         Ok(brokers) if !brokers.trim().is_empty() => Some(brokers),
