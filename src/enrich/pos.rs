@@ -207,32 +207,22 @@ impl Tag {
 
 /// Every label the model predicts, in model order.
 pub fn labels() -> Vec<Tag> {
+    const VERB_FORMS: [VerbForm; 6] = [
+        VerbForm::Base,
+        VerbForm::Past,
+        VerbForm::Gerund,
+        VerbForm::Participle,
+        VerbForm::Present,
+        VerbForm::Third,
+    ];
     let mut out = Vec::new();
     for u in Upos::ALL {
         match u {
-            Upos::Verb => {
-                for f in [
-                    VerbForm::Base,
-                    VerbForm::Past,
-                    VerbForm::Gerund,
-                    VerbForm::Participle,
-                    VerbForm::Present,
-                    VerbForm::Third,
-                ] {
-                    out.push(Tag::new(u, f));
-                }
-            }
-            Upos::Aux => {
-                for f in [
-                    VerbForm::Base,
-                    VerbForm::Past,
-                    VerbForm::Gerund,
-                    VerbForm::Participle,
-                    VerbForm::Present,
-                    VerbForm::Third,
-                    VerbForm::Modal,
-                ] {
-                    out.push(Tag::new(u, f));
+            Upos::Verb | Upos::Aux => {
+                out.extend(VERB_FORMS.iter().map(|&f| Tag::new(u, f)));
+                // Only auxiliaries are modal ("will", "could").
+                if u == Upos::Aux {
+                    out.push(Tag::new(u, VerbForm::Modal));
                 }
             }
             _ => out.push(Tag::new(u, VerbForm::None)),
@@ -652,6 +642,9 @@ mod tests {
         );
         assert_eq!(Tag::from_ud(Upos::Verb, "NNP").form, VerbForm::Base);
         assert_eq!(Tag::from_ud(Upos::Noun, "NN").form, VerbForm::None);
+        // `train pos` trains with these labels in this order: the embedded model has them.
+        let model = PosTagger::load_embedded().expect("model loads");
+        assert_eq!(model.tags, super::labels());
     }
 
     #[test]
