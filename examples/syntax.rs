@@ -105,16 +105,7 @@ fn bench(pos: &PosTagger, files: &[String]) -> ExitCode {
     };
     let mut times = Default::default();
     for t in &texts {
-        let article = news_enricher::article::Article {
-            id: String::new(),
-            id_source: news_enricher::article::IdSource::Json,
-            url: None,
-            source: None,
-            title: None,
-            published: None,
-            declared_language: None,
-            body: t.clone(),
-        };
+        let article = news_enricher::article::Article::from_body("", t.as_str());
         std::hint::black_box(enricher.enrich_timed(&article, &mut times));
     }
     println!(

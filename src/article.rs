@@ -23,6 +23,23 @@ pub struct Article {
     pub body: String,
 }
 
+impl Article {
+    /// An article with only an id and a body, as the eval, bench and test tools build them
+    /// (no metadata; set `published` with struct update syntax where a date matters).
+    pub fn from_body(id: impl Into<String>, body: impl Into<String>) -> Article {
+        Article {
+            id: id.into(),
+            id_source: IdSource::Json,
+            url: None,
+            source: None,
+            title: None,
+            published: None,
+            declared_language: None,
+            body: body.into(),
+        }
+    }
+}
+
 /// Which input field gave an article its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdSource {

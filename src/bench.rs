@@ -432,16 +432,7 @@ pub fn enrich(enricher: &crate::enrich::Enricher, texts: &[String]) -> EnrichRep
     use crate::enrich::StageTimes;
     let articles: Vec<Article> = texts
         .iter()
-        .map(|body| Article {
-            id: String::new(),
-            id_source: crate::article::IdSource::ContentHash,
-            url: None,
-            source: None,
-            title: None,
-            published: None,
-            declared_language: None,
-            body: body.clone(),
-        })
+        .map(|body| Article::from_body("", body.as_str()))
         .collect();
     let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
     // One warm-up pass so that page faults and first-touch allocations are not measured.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::article::{Article, IdSource};
+use crate::article::Article;
 use crate::enrich::{Enricher, Event};
 
 /// Why an evaluation file could not be read.
@@ -54,16 +54,7 @@ fn read(path: &Path) -> Result<String, EventsEvalError> {
 }
 
 fn article(id: usize, body: &str) -> Article {
-    Article {
-        id: format!("eval-{id}"),
-        id_source: IdSource::Json,
-        url: None,
-        source: None,
-        title: None,
-        published: None,
-        declared_language: None,
-        body: body.to_string(),
-    }
+    Article::from_body(format!("eval-{id}"), body)
 }
 
 /// The most confident event (the first of equals), optionally among those with a PLOVER type.

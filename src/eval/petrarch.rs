@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::article::{Article, IdSource, Published};
+use crate::article::{Article, Published};
 use crate::dictionaries::{self, DictionaryFiles};
 use crate::enrich::petrarch::{code_sentence_hinted, verb_hints, DictionaryError, Sizes, Skipped};
 use crate::enrich::pos::PosTagger;
@@ -303,14 +303,8 @@ fn built_in(enricher: &Enricher, text: &str, date: Option<u32>) -> Vec<Triple> {
         .and_then(|d| NaiveDate::from_ymd_opt((d / 10000) as i32, d / 100 % 100, d % 100))
         .map(Published::from_date);
     let article = Article {
-        id: "petrarch".into(),
-        id_source: IdSource::Json,
-        url: None,
-        source: None,
-        title: None,
         published,
-        declared_language: None,
-        body: text.to_string(),
+        ..Article::from_body("petrarch", text)
     };
     enricher
         .enrich(&article)

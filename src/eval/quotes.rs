@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::article::{Article, IdSource};
+use crate::article::Article;
 use crate::enrich::text::analyse;
 use crate::enrich::Enricher;
 
@@ -89,16 +89,7 @@ pub struct PolnearDoc {
 impl PolnearDoc {
     /// The document as an article to enrich (no metadata: PolNeAR texts have none).
     pub fn article(&self) -> Article {
-        Article {
-            id: self.name.clone(),
-            id_source: IdSource::Json,
-            url: None,
-            source: None,
-            title: None,
-            published: None,
-            declared_language: None,
-            body: self.text.clone(),
-        }
+        Article::from_body(self.name.clone(), self.text.clone())
     }
 }
 

@@ -68,14 +68,9 @@ fn check_body(enricher: &Enricher, name: &str, bytes: &[u8]) {
     let published = (bytes.len() % 2 == 0)
         .then(|| Published::from_date(NaiveDate::from_ymd_opt(2025, 2, 27).expect("date")));
     let article = Article {
-        id: "fuzz".to_string(),
-        id_source: IdSource::Key,
-        url: None,
-        source: None,
-        title: None,
         published,
-        declared_language: None,
-        body,
+        id_source: IdSource::Key,
+        ..Article::from_body("fuzz", body)
     };
     let enrichment = enricher.enrich(&article);
     let processing = Processing {
