@@ -134,13 +134,17 @@ pub struct Enricher {
 impl Enricher {
     /// Loads every model and lexicon embedded in the binary.
     pub fn new() -> Result<Enricher, LoadError> {
-        let pos = pos::PosTagger::load_embedded().map_err(LoadError::PosModel)?;
+        let recognizer = ner::Recognizer::load_embedded().map_err(LoadError::Model)?;
+        // News words known to the NER model: their POS features are summed once, here.
+        let pos = pos::PosTagger::load_embedded()
+            .map_err(LoadError::PosModel)?
+            .with_vocabulary(recognizer.featurizer().vocab().words());
         let coder = events::Coder::new(
             events::lexicon::EventLexicon::embedded().map_err(LoadError::EventLexicon)?,
             pos.lemma_table(),
         );
         Ok(Enricher {
-            recognizer: ner::Recognizer::load_embedded().map_err(LoadError::Model)?,
+            recognizer,
             lexicon: lexicon::Lexicon::embedded().map_err(LoadError::Lexicon)?,
             pos,
             coder: EventCoder::BuiltIn(Box::new(coder)),

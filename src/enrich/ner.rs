@@ -521,6 +521,11 @@ impl Vocab {
         self.words.is_empty()
     }
 
+    /// The words, most frequent first.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
+    }
+
     fn clusters_at(&self, w: u32) -> (u64, u64) {
         match self.clusters.get(w as usize) {
             Some(&c) => (u64::from(c & 0xffff), u64::from(c >> 16)),
@@ -722,6 +727,11 @@ impl Featurizer {
 
     pub fn gazetteer(&self) -> &Gazetteer {
         &self.gazetteer
+    }
+
+    /// The words known from unlabelled text.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
     }
 
     /// Precomputes the word-level blocks of every vocabulary word from a trained tagger

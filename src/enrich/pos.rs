@@ -10,6 +10,11 @@
 //! suffixes, word shapes, the neighbours' suffixes, sentence position; the form and its
 //! three-letter suffix are also conjoined with the previous label.
 //!
+//! Speed: given a vocabulary ([`PosTagger::with_vocabulary`]; the enricher passes the NER
+//! model's news words), the features that depend on one word only are summed per word when
+//! the tagger is built, so a known word costs one record read instead of seventeen table
+//! probes. The tags are exactly those of row-by-row scoring, which a test checks.
+//!
 //! Lemmas: the model carries the verb forms of the training data whose lemma differs from the
 //! form ("met" -> "meet", "expelled" -> "expel"); other forms get suffix rules.
 
@@ -18,7 +23,8 @@ use std::ops::Range;
 
 use super::ner::{affixes, lowercase_into, shapes};
 use super::tagger::{
-    combine, hash_bytes, Features, LabelSet, ModelError, NoDynamic, Reader, TagScratch, Tagger,
+    combine, hash_bytes, Features, HashKeyMap, LabelSet, ModelError, NoDynamic, Reader, TagScratch,
+    Tagger,
 };
 use super::text::{Text, TokenKind};
 
@@ -269,37 +275,65 @@ struct TokenHashes {
     short: u64,
 }
 
+impl TokenHashes {
+    /// The hashes of a token's normalised form; `number` for tokens of kind
+    /// [`TokenKind::Number`]. `lower` is a reusable buffer.
+    fn of(norm: &str, number: bool, lower: &mut String) -> TokenHashes {
+        lowercase_into(norm, lower);
+        if number {
+            // Numbers by shape only: "1996", "3.5" and "40" share their evidence.
+            lower.clear();
+            lower.push_str("<num>");
+        }
+        let (shape, short) = shapes(norm);
+        TokenHashes {
+            word: hash_bytes(1, lower.as_bytes()),
+            exact: exact_hash(norm),
+            last: lower.bytes().last().map_or(0, u64::from),
+            affixes: affixes(lower),
+            shape,
+            short,
+        }
+    }
+
+    /// The three-letter suffix, which neighbours see.
+    fn suffix3(&self) -> u64 {
+        self.affixes[3]
+    }
+}
+
+/// The hash of a token's exact normalised form: a feature, and the key of fused words.
+#[inline]
+fn exact_hash(norm: &str) -> u64 {
+    hash_bytes(2, norm.as_bytes())
+}
+
 /// Reusable buffers for featurising one sequence.
 #[derive(Debug, Default)]
 pub struct Featurizer {
     lower: String,
     hashes: Vec<TokenHashes>,
+    /// Per token of the sequence: its record in [`Fused::records`], or `u32::MAX`.
+    known: Vec<u32>,
 }
 
 /// The hash of a padding position before the first or after the last token.
 const PAD: u64 = 0x7061_6400;
+
+/// The hash a padding position at `d` tokens from the current one contributes.
+#[inline]
+fn pad(d: isize) -> u64 {
+    PAD ^ (d + 8) as u64
+}
 
 impl Featurizer {
     /// Adds the features of `text`'s tokens `range` to `feats` (one sequence).
     pub fn features(&mut self, text: &Text, range: Range<usize>, feats: &mut Features) {
         self.hashes.clear();
         for i in range.clone() {
-            let norm = text.norm(i);
-            lowercase_into(norm, &mut self.lower);
-            if text.tokens()[i].kind() == TokenKind::Number {
-                // Numbers by shape only: "1996", "3.5" and "40" share their evidence.
-                self.lower.clear();
-                self.lower.push_str("<num>");
-            }
-            let (shape, short) = shapes(norm);
-            self.hashes.push(TokenHashes {
-                word: hash_bytes(1, self.lower.as_bytes()),
-                exact: hash_bytes(2, norm.as_bytes()),
-                last: self.lower.bytes().last().map_or(0, u64::from),
-                affixes: affixes(&self.lower),
-                shape,
-                short,
-            });
+            let number = text.tokens()[i].kind() == TokenKind::Number;
+            let h = TokenHashes::of(text.norm(i), number, &mut self.lower);
+            self.hashes.push(h);
         }
         let n = self.hashes.len();
         let at = |k: isize| -> Option<&TokenHashes> {
@@ -312,7 +346,7 @@ impl Featurizer {
         for j in 0..n {
             let k = j as isize;
             let t = &self.hashes[j];
-            let w = |d: isize| at(k + d).map_or(PAD ^ (d + 8) as u64, |h| h.word);
+            let w = |d: isize| at(k + d).map_or(pad(d), |h| h.word);
             feats.push(combine(F_BIAS, 0));
             feats.push(combine(F_W, t.word));
             feats.push(combine(F_WM1, w(-1)));
@@ -329,7 +363,7 @@ impl Featurizer {
             }
             feats.push(combine(F_SHAPE, t.shape));
             feats.push(combine(F_SHORT, t.short));
-            let suf = |d: isize| at(k + d).map_or(PAD ^ (d + 8) as u64, |h| h.affixes[3]);
+            let suf = |d: isize| at(k + d).map_or(pad(d), TokenHashes::suffix3);
             feats.push(combine(F_SUF_M1, suf(-1)));
             feats.push(combine(F_SUF_P1, suf(1)));
             feats.push(combine(
@@ -341,6 +375,263 @@ impl Featurizer {
             }
             feats.end_token(&[t.word, t.affixes[3]]);
         }
+    }
+
+    /// [`Featurizer::features`] with the word-level features of known words added to `pre`
+    /// (one row of [`N_LABELS`] scores per token) from their precomputed blocks instead of
+    /// being listed: the same scores, from far fewer table reads.
+    fn features_fused(
+        &mut self,
+        text: &Text,
+        range: Range<usize>,
+        fused: &Fused,
+        feats: &mut Features,
+        pre: &mut Vec<i32>,
+    ) {
+        self.hashes.clear();
+        self.known.clear();
+        for i in range {
+            let norm = text.norm(i);
+            let number = text.tokens()[i].kind() == TokenKind::Number;
+            let record = if number {
+                None
+            } else {
+                fused.index.get(&exact_hash(norm)).copied()
+            };
+            let h = match record.and_then(|r| fused.records.get(r as usize)) {
+                // Only what the remaining features read: the form, its suffix and short shape.
+                Some(r) => {
+                    let mut affixes = [0; 5];
+                    affixes[3] = r.suffix3;
+                    TokenHashes {
+                        word: r.word,
+                        affixes,
+                        short: r.short,
+                        ..TokenHashes::default()
+                    }
+                }
+                None => TokenHashes::of(norm, number, &mut self.lower),
+            };
+            self.hashes.push(h);
+            self.known.push(record.unwrap_or(u32::MAX));
+        }
+        let n = self.hashes.len();
+        pre.clear();
+        pre.resize(n * N_LABELS, 0);
+        let record = |k: usize| fused.records.get(self.known[k] as usize);
+        for (j, row) in pre.chunks_exact_mut(N_LABELS).enumerate() {
+            let Ok(row) = <&mut [i32; N_LABELS]>::try_from(row) else {
+                continue;
+            };
+            let t = &self.hashes[j];
+            match record(j) {
+                Some(r) => {
+                    for (acc, w) in row.iter_mut().zip(&r.own) {
+                        *acc += w;
+                    }
+                }
+                None => own_keys(t, feats),
+            }
+            for nb in Neighbour::ALL {
+                let k = j as isize + nb.offset();
+                if k < 0 || k as usize >= n {
+                    add_block(row, &fused.pad[nb as usize]);
+                    continue;
+                }
+                match record(k as usize).and_then(|r| r.neighbour(nb)) {
+                    Some(block) => add_block(row, block),
+                    None => neighbour_keys(nb, Some(&self.hashes[k as usize]), feats),
+                }
+            }
+            // Features of two words at once.
+            let w = |d: isize| {
+                let k = j as isize + d;
+                if k < 0 || k as usize >= n {
+                    pad(d)
+                } else {
+                    self.hashes[k as usize].word
+                }
+            };
+            feats.push(combine(combine(F_BI_L, w(-1)), t.word));
+            feats.push(combine(combine(F_BI_R, t.word), w(1)));
+            feats.push(combine(combine(F_AROUND, w(-1)), w(1)));
+            let short_m1 = j.checked_sub(1).map_or(PAD, |k| self.hashes[k].short);
+            feats.push(combine(F_SHAPE_M1, combine(short_m1, t.short)));
+            if j == 0 {
+                feats.push(combine(F_FIRST, t.short));
+            }
+            feats.end_token(&[t.word, t.suffix3()]);
+        }
+    }
+}
+
+/// The labels a fused model has: those of [`labels`].
+const N_LABELS: usize = 28;
+
+/// A neighbour of the token being scored, whose word contributes features to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Neighbour {
+    Prev2,
+    Prev,
+    Next,
+    Next2,
+}
+
+impl Neighbour {
+    const ALL: [Neighbour; 4] = [
+        Neighbour::Prev2,
+        Neighbour::Prev,
+        Neighbour::Next,
+        Neighbour::Next2,
+    ];
+
+    /// Where the neighbour stands relative to the token being scored.
+    fn offset(self) -> isize {
+        match self {
+            Neighbour::Prev2 => -2,
+            Neighbour::Prev => -1,
+            Neighbour::Next => 1,
+            Neighbour::Next2 => 2,
+        }
+    }
+}
+
+/// The features of a token's own word: functions of its normalised form alone.
+fn own_keys(t: &TokenHashes, feats: &mut Features) {
+    feats.push(combine(F_BIAS, 0));
+    feats.push(combine(F_W, t.word));
+    feats.push(combine(F_EXACT, t.exact));
+    feats.push(combine(F_SUF1, t.last));
+    for (a, h) in t.affixes.iter().enumerate() {
+        feats.push(combine(F_AFFIX + a as u64, *h));
+    }
+    feats.push(combine(F_SHAPE, t.shape));
+    feats.push(combine(F_SHORT, t.short));
+}
+
+/// The features a neighbour's word gives a token (`None`: a padding position).
+fn neighbour_keys(nb: Neighbour, x: Option<&TokenHashes>, feats: &mut Features) {
+    let d = nb.offset();
+    let word = x.map_or(pad(d), |h| h.word);
+    let suffix = x.map_or(pad(d), TokenHashes::suffix3);
+    match nb {
+        Neighbour::Prev2 => feats.push(combine(F_WM2, word)),
+        Neighbour::Prev => {
+            feats.push(combine(F_WM1, word));
+            feats.push(combine(F_SUF_M1, suffix));
+        }
+        Neighbour::Next => {
+            feats.push(combine(F_WP1, word));
+            feats.push(combine(F_SUF_P1, suffix));
+        }
+        Neighbour::Next2 => feats.push(combine(F_WP2, word)),
+    }
+}
+
+#[inline]
+fn add_block(row: &mut [i32; N_LABELS], block: &[i16; N_LABELS]) {
+    for l in 0..N_LABELS {
+        row[l] += i32::from(block[l]);
+    }
+}
+
+/// Weight sums precomputed for a vocabulary of frequent words: every feature that depends on
+/// one word only (its form, affixes and shapes, and the same word seen from a neighbour),
+/// summed once when the model loads, so that tagging a known word reads five blocks from one
+/// record instead of probing the table seventeen times. Numbers are never fused (their
+/// features depend on the token kind, not only on the form).
+///
+/// The word's own block is summed over eleven rows and kept in `i32`; a neighbour block sums
+/// one or two rows and is kept in `i16` when it fits (else those keys are listed as usual).
+#[derive(Debug, Clone)]
+struct Fused {
+    /// Exact normalised form (its [`exact_hash`]) -> index into `records`.
+    index: HashKeyMap<u32>,
+    records: Vec<WordRecord>,
+    /// What a padding position gives as each [`Neighbour`].
+    pad: [[i16; N_LABELS]; 4],
+}
+
+/// What tagging needs about a known word, in six cache lines.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct WordRecord {
+    word: u64,
+    suffix3: u64,
+    short: u64,
+    own: [i32; N_LABELS],
+    /// What the word gives as each [`Neighbour`].
+    neighbours: [[i16; N_LABELS]; 4],
+    /// Bit `k` set: `neighbours[k]` holds the sum (it fitted `i16`).
+    fits: u8,
+}
+
+impl WordRecord {
+    #[inline]
+    fn neighbour(&self, nb: Neighbour) -> Option<&[i16; N_LABELS]> {
+        let k = nb as usize;
+        (self.fits & (1 << k) != 0).then_some(&self.neighbours[k])
+    }
+}
+
+impl Fused {
+    /// Fuses `words` for `tagger`, or `None` when its labels are not [`labels`].
+    fn build<'a>(tagger: &Tagger, words: impl IntoIterator<Item = &'a str>) -> Option<Fused> {
+        if tagger.labels().len() != N_LABELS {
+            return None;
+        }
+        let mut keys = Features::new(N_CTX);
+        let mut sum = |list: &dyn Fn(&mut Features)| -> [i32; N_LABELS] {
+            keys.clear();
+            list(&mut keys);
+            keys.end_token(&[]);
+            let mut block = [0i32; N_LABELS];
+            for (b, s) in block.iter_mut().zip(tagger.sum_rows(keys.token(0))) {
+                *b = s;
+            }
+            block
+        };
+        let narrow = |block: [i32; N_LABELS]| -> Option<[i16; N_LABELS]> {
+            let mut out = [0i16; N_LABELS];
+            for (o, s) in out.iter_mut().zip(block) {
+                *o = i16::try_from(s).ok()?;
+            }
+            Some(out)
+        };
+        let mut pad_blocks = [[0i16; N_LABELS]; 4];
+        for nb in Neighbour::ALL {
+            pad_blocks[nb as usize] = narrow(sum(&|f| neighbour_keys(nb, None, f)))?;
+        }
+        let mut index = HashKeyMap::default();
+        let mut records = Vec::new();
+        let mut lower = String::new();
+        for word in words {
+            let h = TokenHashes::of(word, false, &mut lower);
+            if index.contains_key(&h.exact) {
+                continue;
+            }
+            let mut record = WordRecord {
+                word: h.word,
+                suffix3: h.suffix3(),
+                short: h.short,
+                own: sum(&|f| own_keys(&h, f)),
+                neighbours: [[0; N_LABELS]; 4],
+                fits: 0,
+            };
+            for nb in Neighbour::ALL {
+                if let Some(block) = narrow(sum(&|f| neighbour_keys(nb, Some(&h), f))) {
+                    record.neighbours[nb as usize] = block;
+                    record.fits |= 1 << nb as usize;
+                }
+            }
+            index.insert(h.exact, records.len() as u32);
+            records.push(record);
+        }
+        Some(Fused {
+            index,
+            records,
+            pad: pad_blocks,
+        })
     }
 }
 
@@ -354,6 +645,8 @@ pub struct PosTagger {
     tags: Vec<Tag>,
     /// Lower-cased verb forms whose lemma is not the form itself.
     lemmas: HashMap<String, String>,
+    /// Precomputed blocks of known words ([`PosTagger::with_vocabulary`]).
+    fused: Option<Box<Fused>>,
 }
 
 /// Reusable buffers for [`PosTagger::tag_range`].
@@ -361,6 +654,7 @@ pub struct PosTagger {
 pub struct PosScratch {
     featurizer: Featurizer,
     feats: Option<Features>,
+    pre: Vec<i32>,
     labels: Vec<u16>,
     tag: TagScratch,
 }
@@ -388,7 +682,21 @@ impl PosTagger {
             tagger,
             tags,
             lemmas,
+            fused: None,
         })
+    }
+
+    /// The same tagger with the word-level features of `words` (normalised forms, most
+    /// frequent first, say the NER vocabulary) precomputed: tags are exactly the same, and
+    /// come faster for text made of these words. Costs about 320 bytes per word.
+    pub fn with_vocabulary<'a>(mut self, words: impl IntoIterator<Item = &'a str>) -> PosTagger {
+        self.fused = Fused::build(&self.tagger, words).map(Box::new);
+        self
+    }
+
+    /// How many words have precomputed blocks.
+    pub fn fused_words(&self) -> usize {
+        self.fused.as_ref().map_or(0, |f| f.records.len())
     }
 
     /// Loads a model written by [`PosTagger::to_bytes`].
@@ -450,10 +758,21 @@ impl PosTagger {
     ) {
         let feats = scratch.feats.get_or_insert_with(|| Features::new(N_CTX));
         feats.clear();
-        scratch.featurizer.features(text, range, feats);
+        let pre = match &self.fused {
+            Some(fused) => {
+                scratch
+                    .featurizer
+                    .features_fused(text, range, fused, feats, &mut scratch.pre);
+                Some(scratch.pre.as_slice())
+            }
+            None => {
+                scratch.featurizer.features(text, range, feats);
+                None
+            }
+        };
         self.tagger.tag_into(
             feats,
-            None,
+            pre,
             &mut NoDynamic,
             &mut scratch.labels,
             &mut scratch.tag,
@@ -661,6 +980,61 @@ mod tests {
         assert_eq!(verb_lemma_rule("condemning", VerbForm::Gerund), "condemn");
         assert_eq!(noun_lemma_rule("expulsions"), "expulsion");
         assert_eq!(noun_lemma_rule("talks"), "talk");
+    }
+
+    /// The static scores of each token of `text` (one sequence): row by row when `fused` is
+    /// `None`, else from the fused blocks plus the keys left over.
+    fn static_scores(pos: &PosTagger, text: &Text, fused: Option<&Fused>) -> Vec<Vec<i32>> {
+        let n = text.tokens().len();
+        let mut featurizer = Featurizer::default();
+        let mut feats = Features::new(N_CTX);
+        let mut pre = Vec::new();
+        match fused {
+            Some(f) => featurizer.features_fused(text, 0..n, f, &mut feats, &mut pre),
+            None => featurizer.features(text, 0..n, &mut feats),
+        }
+        (0..n)
+            .map(|i| {
+                let mut row = pos.tagger.sum_rows(feats.token(i));
+                if let Some(p) = pre.get(i * N_LABELS..(i + 1) * N_LABELS) {
+                    row.iter_mut().zip(p).for_each(|(r, p)| *r += p);
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fused_words_score_exactly_as_row_by_row() {
+        let plain = PosTagger::load_embedded().expect("model loads");
+        let body = include_str!("../../data/articles/01-istanbul-embassy-talks.txt");
+        let text = analyse(body);
+        // Every other word of the article is known, so blocks meet listed keys on both sides;
+        // the numbers stay unfused whatever the vocabulary says.
+        let words: Vec<&str> = (0..text.tokens().len())
+            .step_by(2)
+            .map(|i| text.norm(i))
+            .collect();
+        let fused = plain.clone().with_vocabulary(words.iter().copied());
+        assert!(
+            fused.fused_words() > 40,
+            "{} words fused",
+            fused.fused_words()
+        );
+        let blocks = fused.fused.as_deref().expect("the model fuses");
+        assert_eq!(
+            static_scores(&plain, &text, None),
+            static_scores(&plain, &text, Some(blocks))
+        );
+        assert_eq!(plain.tag(&text), fused.tag(&text));
+        // Short sequences: padding blocks on both sides of one and two tokens.
+        for body in ["Moscow.", "He met", "a", ""] {
+            let t = analyse(body);
+            assert_eq!(
+                static_scores(&plain, &t, None),
+                static_scores(&plain, &t, Some(blocks))
+            );
+        }
     }
 
     #[test]
