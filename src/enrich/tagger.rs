@@ -283,10 +283,29 @@ const T_CTX: u64 = 0x5052_4556_0000_0100;
 /// Calls `f` with each history-dependent key of token `i`.
 #[inline]
 fn history_keys(feats: &Features, i: usize, p1: u16, p2: u16, mut f: impl FnMut(u64)) {
+    f(prev_key(p1));
+    f(prev2_key(p1, p2));
+    context_keys(feats, i, p1, f);
+}
+
+/// The key of the previous label.
+#[inline]
+fn prev_key(p1: u16) -> u64 {
+    combine(T_PREV, u64::from(p1) + 1)
+}
+
+/// The key of the two previous labels.
+#[inline]
+fn prev2_key(p1: u16, p2: u16) -> u64 {
     let h1 = u64::from(p1) + 1;
     let h2 = u64::from(p2) + 1;
-    f(combine(T_PREV, h1));
-    f(combine(T_PREV2, (h2 << 17) | h1));
+    combine(T_PREV2, (h2 << 17) | h1)
+}
+
+/// Calls `f` with token `i`'s context keys conjoined with the previous label.
+#[inline]
+fn context_keys(feats: &Features, i: usize, p1: u16, mut f: impl FnMut(u64)) {
+    let h1 = u64::from(p1) + 1;
     for (k, &c) in feats.ctx(i).iter().enumerate() {
         if c != 0 {
             f(combine(combine(T_CTX + k as u64, h1), c));
@@ -492,6 +511,24 @@ impl WeightTable {
         }
     }
 
+    /// The stored row of `key`, padded with zeros to the slot's lanes (`stride - 4`).
+    fn padded_row(&self, key: u64) -> Option<&[i16]> {
+        let key = nonzero(key);
+        if !self.may_contain(key) {
+            return None;
+        }
+        let mut s = self.home(key);
+        loop {
+            let base = self.offset + s * self.stride;
+            let slot = self.slots.get(base..base + self.stride)?;
+            match parts_key(&slot[..4]) {
+                0 => return None,
+                k if k == key => return Some(&slot[4..]),
+                _ => s = if s + 1 == self.n_slots { 0 } else { s + 1 },
+            }
+        }
+    }
+
     fn rows(&self) -> Vec<(u64, Vec<i16>)> {
         let mut out = Vec::with_capacity(self.n_rows);
         for slot in self.slots[self.offset..].chunks_exact(self.stride) {
@@ -502,6 +539,71 @@ impl WeightTable {
         }
         out.sort_unstable_by_key(|r| r.0);
         out
+    }
+}
+
+/// The rows of the label-history features (the previous label; the two previous labels),
+/// copied out of the table into dense arrays: every token reads two of them, and an array
+/// index costs less than a hash probe. Indexed by label, with the sequence start last; rows
+/// are the table's lanes long (`stride - 4`), zero-padded like its slots.
+#[derive(Debug, Clone, Default)]
+struct HistoryRows {
+    n_labels: usize,
+    /// One row per previous label.
+    prev: Vec<i16>,
+    /// One row per pair (label two back, previous label).
+    prev2: Vec<i16>,
+}
+
+impl HistoryRows {
+    fn build(table: &WeightTable, n_labels: usize) -> HistoryRows {
+        let lanes = table.stride - 4;
+        let history: Vec<u16> = (0..n_labels as u16).chain([START]).collect();
+        let mut prev = vec![0i16; history.len() * lanes];
+        let mut prev2 = vec![0i16; history.len() * history.len() * lanes];
+        for (a, &p1) in history.iter().enumerate() {
+            if let Some(r) = table.padded_row(prev_key(p1)) {
+                prev[a * lanes..(a + 1) * lanes].copy_from_slice(r);
+            }
+            for (b, &p2) in history.iter().enumerate() {
+                if let Some(r) = table.padded_row(prev2_key(p1, p2)) {
+                    let at = (b * history.len() + a) * lanes;
+                    prev2[at..at + lanes].copy_from_slice(r);
+                }
+            }
+        }
+        HistoryRows {
+            n_labels,
+            prev,
+            prev2,
+        }
+    }
+
+    #[inline]
+    fn index(&self, label: u16) -> usize {
+        if label == START {
+            self.n_labels
+        } else {
+            label as usize
+        }
+    }
+
+    /// Adds the rows of previous labels `p1` and `p2` to `scores`.
+    #[inline]
+    fn add<const LANES: usize>(&self, p1: u16, p2: u16, scores: &mut [i32; LANES]) {
+        let (a, b) = (self.index(p1), self.index(p2));
+        let pair = b * (self.n_labels + 1) + a;
+        let rows = [
+            self.prev.get(a * LANES..(a + 1) * LANES),
+            self.prev2.get(pair * LANES..(pair + 1) * LANES),
+        ];
+        for row in rows.into_iter().flatten() {
+            if let Ok(row) = <&[i16; LANES]>::try_from(row) {
+                for l in 0..LANES {
+                    scores[l] += i32::from(row[l]);
+                }
+            }
+        }
     }
 }
 
@@ -520,9 +622,22 @@ pub struct Tagger {
     n_ctx: usize,
     scale: f32,
     table: WeightTable,
+    history: HistoryRows,
 }
 
 impl Tagger {
+    fn assemble(labels: LabelSet, n_ctx: usize, scale: f32, rows: &[(u64, Vec<i16>)]) -> Tagger {
+        let table = WeightTable::build(rows, labels.len());
+        let history = HistoryRows::build(&table, labels.len());
+        Tagger {
+            labels,
+            n_ctx,
+            scale,
+            table,
+            history,
+        }
+    }
+
     pub fn labels(&self) -> &LabelSet {
         &self.labels
     }
@@ -648,7 +763,8 @@ impl Tagger {
             let Ok(scores) = <&mut [i32; LANES]>::try_from(row) else {
                 continue;
             };
-            history_keys(feats, i, p1, p2, |k| {
+            self.history.add(p1, p2, scores);
+            context_keys(feats, i, p1, |k| {
                 if self.table.may_contain(k) {
                     self.table.add_lanes(self.table.home(k), k, scores);
                 }
@@ -770,12 +886,7 @@ impl Tagger {
                 .collect();
             rows.push((u64::from_le_bytes(k), row));
         }
-        let tagger = Tagger {
-            labels: LabelSet::new(names),
-            n_ctx,
-            scale,
-            table: WeightTable::build(&rows, n_labels),
-        };
+        let tagger = Tagger::assemble(LabelSet::new(names), n_ctx, scale, &rows);
         Ok((tagger, r.0))
     }
 }
@@ -998,12 +1109,7 @@ impl Trainer {
             })
             .filter(|(_, q): &(u64, Vec<i16>)| q.iter().any(|&x| x != 0))
             .collect();
-        Tagger {
-            table: WeightTable::build(&rows, n),
-            labels: first.labels,
-            n_ctx: first.n_ctx,
-            scale,
-        }
+        Tagger::assemble(first.labels, first.n_ctx, scale, &rows)
     }
 }
 
@@ -1136,6 +1242,30 @@ mod tests {
             }
         }
         assert_eq!(right, total, "toy task should be learned perfectly");
+    }
+
+    #[test]
+    fn dense_history_rows_add_what_probing_the_history_keys_adds() {
+        let tagger = train_toy();
+        assert_eq!(
+            tagger.table.stride, 16,
+            "the toy model takes the 12-lane path"
+        );
+        let history: Vec<u16> = (0..tagger.labels.len() as u16).chain([START]).collect();
+        let mut nonzero = 0;
+        for &p1 in &history {
+            for &p2 in &history {
+                let mut dense = [0i32; 12];
+                tagger.history.add(p1, p2, &mut dense);
+                let mut probed = vec![0i32; tagger.labels.len()];
+                tagger.table.add(prev_key(p1), &mut probed);
+                tagger.table.add(prev2_key(p1, p2), &mut probed);
+                assert_eq!(&dense[..probed.len()], probed.as_slice());
+                assert!(dense[probed.len()..].iter().all(|&x| x == 0));
+                nonzero += usize::from(probed.iter().any(|&x| x != 0));
+            }
+        }
+        assert!(nonzero > 10, "the toy model learned history weights");
     }
 
     #[test]
