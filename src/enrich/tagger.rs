@@ -344,12 +344,15 @@ fn argmax_allowed_f(scores: &[f32], allowed: &[bool], gold_tiebreak: Option<usiz
 // ---------------------------------------------------------------------------------------------
 // Inference
 
+/// Bytes per cache line on the machines we run on (x86-64 and most ARM).
+const CACHE_LINE: usize = 64;
+
 /// Quantized weight rows in an open-addressing table: each slot holds the key (as four `i16`)
 /// followed by the row, so one probe touches one place in memory.
 #[derive(Debug, Clone)]
 struct WeightTable {
     slots: Vec<i16>,
-    /// Where slot 0 starts in `slots` (so that slots are 32-byte aligned).
+    /// Where slot 0 starts in `slots` (so that slot 0 starts a cache line).
     offset: usize,
     /// Slot size in `i16`: the key and the row, rounded up to 32 bytes.
     stride: usize,
@@ -395,10 +398,11 @@ impl WeightTable {
         // Load factor about 0.7; the slot count need not be a power of two.
         let n_slots = (rows.len() * 10 / 7 + 1).max(16);
         let stride = (4 + n_labels).next_multiple_of(16);
-        let mut slots = vec![0i16; n_slots * stride + 16];
-        // Align slot 0 to 32 bytes so that no slot straddles two cache lines.
-        let misalign = (slots.as_ptr() as usize) % 32;
-        let offset = ((32 - misalign) % 32) / 2;
+        let mut slots = vec![0i16; n_slots * stride + CACHE_LINE / 2];
+        // Start slot 0 on a cache line, so that no slot (32 or 64 bytes, or a multiple of 64)
+        // straddles two lines: one probe, one line.
+        let misalign = (slots.as_ptr() as usize) % CACHE_LINE;
+        let offset = ((CACHE_LINE - misalign) % CACHE_LINE) / 2;
         let bloom_words = (rows.len() / 4).max(1).next_power_of_two();
         let mut table = WeightTable {
             slots: Vec::new(),
