@@ -8,9 +8,9 @@
 //!
 //! Features per token: lower-cased and exact form, ±2 neighbouring forms, the bigrams with
 //! the previous and the next word, prefixes and suffixes, word shapes, the neighbours'
-//! suffixes, sentence position, and the tagger's two previous labels. (Conjoining the form
-//! with the previous label, or adding the pair of words around a token, gained nothing on
-//! UD EWT dev and cost a table probe per token each.)
+//! suffixes, sentence position, the tagger's two previous labels, and the form conjoined
+//! with the previous label. (The suffix conjoined with the previous label, and the pair of
+//! words around a token, gained nothing on UD EWT dev and cost a table probe per token each.)
 //!
 //! Speed: given a vocabulary ([`PosTagger::with_vocabulary`]; the enricher passes the NER
 //! model's news words), the features that depend on one word only are summed per word when
@@ -36,8 +36,7 @@ static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/pos.bin");
 const MAGIC: &[u8; 4] = b"POSM";
 const VERSION: u16 = 1;
 
-/// Context keys per token that the tagger conjoins with the previous label: none, so that
-/// every score but the two label-history rows is known before decoding starts.
+/// Context keys per token that the tagger conjoins with the previous label: the form.
 pub const N_CTX: usize = 1;
 
 /// Universal POS tags.
@@ -374,7 +373,7 @@ impl Featurizer {
             if j == 0 {
                 feats.push(combine(F_FIRST, t.short));
             }
-            feats.end_token(&[t.affixes[3]]);
+            feats.end_token(&[t.word]);
         }
     }
 
@@ -460,7 +459,7 @@ impl Featurizer {
             if j == 0 {
                 feats.push(combine(F_FIRST, t.short));
             }
-            feats.end_token(&[t.suffix3()]);
+            feats.end_token(&[t.word]);
         }
     }
 }

@@ -25,6 +25,7 @@
 
 use std::ops::Range;
 
+use super::ner::{lowercase, lowercase_into};
 use super::pos::{PosTagger, Tag, Upos, VerbForm};
 use super::text::{Span, Text, TokenKind};
 
@@ -126,7 +127,7 @@ impl Syntax {
     pub fn lemma_or_lower(&self, text: &Text, i: usize) -> String {
         match self.lemmas.get(i) {
             Some(l) if !l.is_empty() => l.clone(),
-            _ => text.norm(i).to_lowercase(),
+            _ => lowercase(text.norm(i)),
         }
     }
 
@@ -183,8 +184,7 @@ pub fn analyse_sentences(
         for i in s.tokens.clone() {
             let t = tags[i];
             if t.is_verbal() || t.upos == Upos::Noun {
-                lower.clear();
-                lower.extend(text.norm(i).chars().flat_map(char::to_lowercase));
+                lowercase_into(text.norm(i), &mut lower);
                 lemmas[i] = pos.lemma(&lower, t);
             }
         }

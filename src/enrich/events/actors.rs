@@ -47,6 +47,15 @@ fn noun_sector(lemma: &str) -> Option<&'static str> {
 /// sector ("diplomats", "police"). Events need a source or a target, so the event stage only
 /// tags and parses these (the POS tagger is the stage's main cost).
 pub fn actor_sentences(text: &Text, entities: &[Entity]) -> Vec<bool> {
+    actor_sentences_among(text, entities, |_| true)
+}
+
+/// [`actor_sentences`] for the sentences `among` accepts (by index); the others are `false`.
+pub fn actor_sentences_among(
+    text: &Text,
+    entities: &[Entity],
+    among: impl Fn(usize) -> bool,
+) -> Vec<bool> {
     let sentences = text.sentences();
     let mut out = vec![false; sentences.len()];
     let tokens = text.tokens();
@@ -56,7 +65,10 @@ pub fn actor_sentences(text: &Text, entities: &[Entity]) -> Vec<bool> {
         .collect();
     starts.sort_unstable();
     let mut lower = String::new();
-    for (slot, s) in out.iter_mut().zip(sentences) {
+    for (si, (slot, s)) in out.iter_mut().zip(sentences).enumerate() {
+        if !among(si) {
+            continue;
+        }
         let (Some(first), Some(last)) = (
             s.tokens.clone().next().and_then(|i| tokens.get(i)),
             s.tokens.clone().last().and_then(|i| tokens.get(i)),

@@ -13,8 +13,9 @@ use super::lexicon::{CodeInfo, Control, EventLexicon, Pattern, TriggerKind};
 use super::{Actor, Cameo, Event, EventDate, Location, Span};
 use crate::enrich::entities::{Entity, EntityKind};
 use crate::enrich::lexicon::Lexicon;
+use crate::enrich::ner::lowercase;
 use crate::enrich::syntax::{ChunkKind, Clause, Phrase, Syntax};
-use crate::enrich::tagger::hash_bytes;
+use crate::enrich::tagger::{hash_bytes, HashKeyMap};
 use crate::enrich::text::{Text, TokenKind};
 
 /// Prepositions whose object can be an event's target ("met with X", "attack on X").
@@ -46,7 +47,7 @@ struct Draft<'l> {
 }
 
 fn lower(text: &Text, i: usize) -> String {
-    text.norm(i).to_lowercase()
+    lowercase(text.norm(i))
 }
 
 /// The CAMEO code a control word turns an infinitive's code into, if any.
@@ -158,7 +159,7 @@ pub struct Coder {
     /// statement, each with what else the sentence must hold: `None` for nothing, else any of
     /// the hashed words (a pattern's `=` words and preposition). Sentences without a trigger
     /// are not parsed.
-    triggers: HashMap<u64, Option<Vec<u64>>>,
+    triggers: HashKeyMap<Option<Vec<u64>>>,
 }
 
 fn form_hash(lower: &str) -> u64 {
@@ -193,7 +194,7 @@ impl Coder {
     /// A coder for `lexicon`; `irregular` maps irregular verb forms to their lemmas (the POS
     /// model's table), so that "met" is known to trigger "meet".
     pub fn new(lexicon: EventLexicon, irregular: &HashMap<String, String>) -> Coder {
-        let mut triggers: HashMap<u64, Option<Vec<u64>>> = HashMap::new();
+        let mut triggers: HashKeyMap<Option<Vec<u64>>> = HashKeyMap::default();
         let mut by_lemma: HashMap<&str, Vec<&str>> = HashMap::new();
         for (form, lemma) in irregular.iter().chain(lexicon.forms()) {
             by_lemma
@@ -268,6 +269,7 @@ impl Coder {
             .iter()
             .map(|s| {
                 words.clear();
+                let mut needs_more = false;
                 for i in s.tokens.clone() {
                     if text.tokens()[i].kind() != TokenKind::Word {
                         continue;
@@ -280,13 +282,20 @@ impl Coder {
                     } else {
                         lower.extend(w.chars().flat_map(char::to_lowercase));
                     }
-                    words.push(form_hash(&lower));
+                    let h = form_hash(&lower);
+                    match self.triggers.get(&h) {
+                        // A trigger that needs nothing else: no need to read further.
+                        Some(None) => return true,
+                        Some(Some(_)) => needs_more = true,
+                        None => {}
+                    }
+                    words.push(h);
                 }
-                words.iter().any(|h| match self.triggers.get(h) {
-                    None => false,
-                    Some(None) => true,
-                    Some(Some(needs)) => words.iter().any(|w| needs.binary_search(w).is_ok()),
-                })
+                needs_more
+                    && words.iter().any(|h| match self.triggers.get(h) {
+                        Some(Some(needs)) => words.iter().any(|w| needs.binary_search(w).is_ok()),
+                        _ => false,
+                    })
             })
             .collect()
     }
@@ -449,7 +458,12 @@ impl Coder {
             let end = sentences
                 .get(clause.sentence)
                 .map_or(clause.span.end, |s| s.tokens.end);
-            let bag = self.bag(text, syntax, clause, end);
+            // Only patterns with `=` words look into the bag.
+            let bag = if patterns.iter().any(|p| !p.words.is_empty()) {
+                self.bag(text, syntax, clause, end)
+            } else {
+                Vec::new()
+            };
             let preps: Vec<&str> = clause
                 .preps
                 .iter()

@@ -3,6 +3,10 @@
 //! (`lexicon/cameo_verbs.tsv`; the file header documents the pattern syntax).
 
 use std::collections::HashMap;
+
+/// String-keyed maps read per clause and per noun phrase: a fast non-cryptographic hasher
+/// (the keys come from the embedded lexicon, not from input).
+type StrMap<V> = HashMap<String, V, foldhash::fast::FixedState>;
 use std::fmt;
 
 static CODES: &str = include_str!("../../../lexicon/cameo_codes.tsv");
@@ -84,11 +88,11 @@ pub enum Control {
 /// The loaded lexicon.
 #[derive(Debug, Clone)]
 pub struct EventLexicon {
-    codes: HashMap<String, CodeInfo>,
-    verbs: HashMap<String, Vec<Pattern>>,
-    nouns: HashMap<String, Vec<Pattern>>,
-    control: HashMap<String, Control>,
-    forms: HashMap<String, String>,
+    codes: StrMap<CodeInfo>,
+    verbs: StrMap<Vec<Pattern>>,
+    nouns: StrMap<Vec<Pattern>>,
+    control: StrMap<Control>,
+    forms: StrMap<String>,
 }
 
 impl EventLexicon {
@@ -100,11 +104,11 @@ impl EventLexicon {
     /// Parses the two files' contents.
     pub fn parse(codes: &str, verbs: &str) -> Result<EventLexicon, EventLexiconError> {
         let mut lex = EventLexicon {
-            codes: HashMap::new(),
-            verbs: HashMap::new(),
-            nouns: HashMap::new(),
-            control: HashMap::new(),
-            forms: HashMap::new(),
+            codes: StrMap::default(),
+            verbs: StrMap::default(),
+            nouns: StrMap::default(),
+            control: StrMap::default(),
+            forms: StrMap::default(),
         };
         for (n, line) in codes.lines().enumerate() {
             let fail = |message: String| EventLexiconError {
