@@ -199,7 +199,7 @@ impl Enricher {
                 // Only sentences with a candidate trigger and a possible actor are tagged
                 // and parsed.
                 let trigger = coder.candidate_sentences(&text);
-                let actor = events::actors::actor_sentences_among(&text, &entities, |i| {
+                let actor = events::actors::actor_sentences(&text, &entities, |i| {
                     trigger.get(i).copied().unwrap_or(false)
                 });
                 let syntax = syntax::analyse_sentences(&text, &self.pos, &names, |i| {

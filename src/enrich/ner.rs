@@ -29,8 +29,8 @@ use std::ops::Range;
 use super::entities::EntityKind;
 use super::gazetteer::{hash_lowered, lower_hash, may_start, GazKind, GazTag, Gazetteer};
 use super::tagger::{
-    combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader, TagScratch,
-    Tagger,
+    add_row, combine, hash_bytes, Dynamic, Features, HashKeyMap, LabelSet, ModelError, Reader,
+    TagScratch, Tagger,
 };
 use super::text::{Text, TokenKind};
 
@@ -655,13 +655,6 @@ impl Dense {
     }
 }
 
-#[inline]
-fn add_i16(row: &mut [i32; N_LABELS], w: &[i16; N_LABELS]) {
-    for l in 0..N_LABELS {
-        row[l] += i32::from(w[l]);
-    }
-}
-
 #[derive(Debug, Clone)]
 struct Fused {
     /// One record per vocabulary word.
@@ -990,7 +983,7 @@ impl Featurizer {
                 row.as_deref_mut(),
             ) {
                 (Some(f), Some(w), Some(r)) => {
-                    add_i16(r, f.block(w, b));
+                    add_row(r, f.block(w, b));
                     true
                 }
                 _ => false,
@@ -1013,7 +1006,7 @@ impl Featurizer {
             // Small-valued features: from dense tables when fused, else as keys.
             let mut small =
                 |d: Dense, v: u64| match (fused.and_then(|f| f.dense(d, v)), row.as_deref_mut()) {
-                    (Some(w), Some(r)) => add_i16(r, w),
+                    (Some(w), Some(r)) => add_row(r, w),
                     _ => out.push(d.key(v)),
                 };
             small(Dense::Bias, 0);

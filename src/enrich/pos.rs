@@ -25,8 +25,8 @@ use std::ops::Range;
 
 use super::ner::{affixes, lowercase_into, shapes};
 use super::tagger::{
-    combine, hash_bytes, Features, HashKeyMap, LabelSet, ModelError, NoDynamic, Reader, TagScratch,
-    Tagger,
+    add_row, combine, hash_bytes, Features, HashKeyMap, LabelSet, ModelError, NoDynamic, Reader,
+    TagScratch, Tagger,
 };
 use super::text::{Text, TokenKind};
 
@@ -336,45 +336,34 @@ impl Featurizer {
             let h = TokenHashes::of(text.norm(i), number, &mut self.lower);
             self.hashes.push(h);
         }
-        let n = self.hashes.len();
-        let at = |k: isize| -> Option<&TokenHashes> {
-            if k < 0 || k as usize >= n {
-                None
-            } else {
-                Some(&self.hashes[k as usize])
+        for j in 0..self.hashes.len() {
+            own_keys(&self.hashes[j], feats);
+            for nb in Neighbour::ALL {
+                neighbour_keys(nb, self.neighbour(j, nb), feats);
             }
-        };
-        for j in 0..n {
-            let k = j as isize;
-            let t = &self.hashes[j];
-            let w = |d: isize| at(k + d).map_or(pad(d), |h| h.word);
-            feats.push(combine(F_BIAS, 0));
-            feats.push(combine(F_W, t.word));
-            feats.push(combine(F_WM1, w(-1)));
-            feats.push(combine(F_WP1, w(1)));
-            feats.push(combine(F_WM2, w(-2)));
-            feats.push(combine(F_WP2, w(2)));
-            feats.push(combine(combine(F_BI_L, w(-1)), t.word));
-            feats.push(combine(combine(F_BI_R, t.word), w(1)));
-            feats.push(combine(F_EXACT, t.exact));
-            feats.push(combine(F_SUF1, t.last));
-            for (a, h) in t.affixes.iter().enumerate() {
-                feats.push(combine(F_AFFIX + a as u64, *h));
-            }
-            feats.push(combine(F_SHAPE, t.shape));
-            feats.push(combine(F_SHORT, t.short));
-            let suf = |d: isize| at(k + d).map_or(pad(d), TokenHashes::suffix3);
-            feats.push(combine(F_SUF_M1, suf(-1)));
-            feats.push(combine(F_SUF_P1, suf(1)));
-            feats.push(combine(
-                F_SHAPE_M1,
-                combine(at(k - 1).map_or(PAD, |h| h.short), t.short),
-            ));
-            if j == 0 {
-                feats.push(combine(F_FIRST, t.short));
-            }
-            feats.end_token(&[t.word]);
+            self.pair_keys(j, feats);
         }
+    }
+
+    /// Token `j`'s neighbour `nb`, `None` past either end of the sequence.
+    fn neighbour(&self, j: usize, nb: Neighbour) -> Option<&TokenHashes> {
+        let k = j as isize + nb.offset();
+        usize::try_from(k).ok().and_then(|k| self.hashes.get(k))
+    }
+
+    /// The features of two words at once (the bigrams with the previous and the next word,
+    /// the previous and current short shapes), the first token's shape, and closes token `j`.
+    fn pair_keys(&self, j: usize, feats: &mut Features) {
+        let t = &self.hashes[j];
+        let w = |nb: Neighbour| self.neighbour(j, nb).map_or(pad(nb.offset()), |h| h.word);
+        feats.push(combine(combine(F_BI_L, w(Neighbour::Prev)), t.word));
+        feats.push(combine(combine(F_BI_R, t.word), w(Neighbour::Next)));
+        let short_m1 = self.neighbour(j, Neighbour::Prev).map_or(PAD, |h| h.short);
+        feats.push(combine(F_SHAPE_M1, combine(short_m1, t.short)));
+        if j == 0 {
+            feats.push(combine(F_FIRST, t.short));
+        }
+        feats.end_token(&[t.word]);
     }
 
     /// [`Featurizer::features`] with the word-level features of known words added to `pre`
@@ -435,31 +424,15 @@ impl Featurizer {
             for nb in Neighbour::ALL {
                 let k = j as isize + nb.offset();
                 if k < 0 || k as usize >= n {
-                    add_block(row, &fused.pad[nb as usize]);
+                    add_row(row, &fused.pad[nb as usize]);
                     continue;
                 }
                 match record(k as usize).and_then(|r| r.neighbour(nb)) {
-                    Some(block) => add_block(row, block),
+                    Some(block) => add_row(row, block),
                     None => neighbour_keys(nb, Some(&self.hashes[k as usize]), feats),
                 }
             }
-            // Features of two words at once.
-            let w = |d: isize| {
-                let k = j as isize + d;
-                if k < 0 || k as usize >= n {
-                    pad(d)
-                } else {
-                    self.hashes[k as usize].word
-                }
-            };
-            feats.push(combine(combine(F_BI_L, w(-1)), t.word));
-            feats.push(combine(combine(F_BI_R, t.word), w(1)));
-            let short_m1 = j.checked_sub(1).map_or(PAD, |k| self.hashes[k].short);
-            feats.push(combine(F_SHAPE_M1, combine(short_m1, t.short)));
-            if j == 0 {
-                feats.push(combine(F_FIRST, t.short));
-            }
-            feats.end_token(&[t.word]);
+            self.pair_keys(j, feats);
         }
     }
 }
@@ -524,13 +497,6 @@ fn neighbour_keys(nb: Neighbour, x: Option<&TokenHashes>, feats: &mut Features) 
             feats.push(combine(F_SUF_P1, suffix));
         }
         Neighbour::Next2 => feats.push(combine(F_WP2, word)),
-    }
-}
-
-#[inline]
-fn add_block(row: &mut [i32; N_LABELS], block: &[i16; N_LABELS]) {
-    for l in 0..N_LABELS {
-        row[l] += i32::from(block[l]);
     }
 }
 

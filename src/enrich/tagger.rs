@@ -344,6 +344,15 @@ fn argmax_allowed_f(scores: &[f32], allowed: &[bool], gold_tiebreak: Option<usiz
 // ---------------------------------------------------------------------------------------------
 // Inference
 
+/// Adds a quantized weight row (or a precomputed sum of rows) to scores; fixed-size arrays,
+/// so that the compiler vectorizes the loop.
+#[inline]
+pub(crate) fn add_row<const N: usize>(scores: &mut [i32; N], row: &[i16; N]) {
+    for l in 0..N {
+        scores[l] += i32::from(row[l]);
+    }
+}
+
 /// Bytes per cache line on the machines we run on (x86-64 and most ARM).
 const CACHE_LINE: usize = 64;
 
@@ -502,9 +511,7 @@ impl WeightTable {
             let k = parts_key(&slot[..4]);
             if k == key {
                 if let Ok(row) = <&[i16; LANES]>::try_from(&slot[4..]) {
-                    for l in 0..LANES {
-                        scores[l] += i32::from(row[l]);
-                    }
+                    add_row(scores, row);
                 }
                 return;
             }
@@ -603,9 +610,7 @@ impl HistoryRows {
         ];
         for row in rows.into_iter().flatten() {
             if let Ok(row) = <&[i16; LANES]>::try_from(row) {
-                for l in 0..LANES {
-                    scores[l] += i32::from(row[l]);
-                }
+                add_row(scores, row);
             }
         }
     }

@@ -45,13 +45,9 @@ fn noun_sector(lemma: &str) -> Option<&'static str> {
 
 /// Which sentences may hold an actor: an entity mention, a person pronoun, or a noun with a
 /// sector ("diplomats", "police"). Events need a source or a target, so the event stage only
-/// tags and parses these (the POS tagger is the stage's main cost).
-pub fn actor_sentences(text: &Text, entities: &[Entity]) -> Vec<bool> {
-    actor_sentences_among(text, entities, |_| true)
-}
-
-/// [`actor_sentences`] for the sentences `among` accepts (by index); the others are `false`.
-pub fn actor_sentences_among(
+/// tags and parses these (the POS tagger is the stage's main cost). Only the sentences
+/// `among` accepts (by index) are looked at; the others are `false`.
+pub fn actor_sentences(
     text: &Text,
     entities: &[Entity],
     among: impl Fn(usize) -> bool,
@@ -311,6 +307,9 @@ mod tests {
             "The talks went well. Police arrested two men. She agreed. Officials met.",
         );
         assert_eq!(t.sentences().len(), 4);
-        assert_eq!(actor_sentences(&t, &[]), vec![false, true, true, true]);
+        assert_eq!(
+            actor_sentences(&t, &[], |_| true),
+            vec![false, true, true, true]
+        );
     }
 }
