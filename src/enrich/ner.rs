@@ -318,15 +318,7 @@ pub(crate) fn affixes(lower: &str) -> [u64; 5] {
     [pre(2), pre(3), suf(2), suf(3), suf(4)]
 }
 
-/// `s` lower-cased (Unicode rules; a fast path for ASCII).
-pub(crate) fn lowercase(s: &str) -> String {
-    if s.is_ascii() {
-        s.to_ascii_lowercase()
-    } else {
-        s.to_lowercase()
-    }
-}
-
+/// `s` lower-cased into `out` (Unicode rules, a fast path for ASCII).
 pub(crate) fn lowercase_into(s: &str, out: &mut String) {
     out.clear();
     if s.is_ascii() {

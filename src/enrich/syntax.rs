@@ -25,7 +25,7 @@
 
 use std::ops::Range;
 
-use super::ner::{lowercase, lowercase_into};
+use super::ner::lowercase_into;
 use super::pos::{PosTagger, Tag, Upos, VerbForm};
 use super::text::{Span, Text, TokenKind};
 
@@ -116,18 +116,56 @@ pub struct Clause {
 pub struct Syntax {
     /// One tag per token of the text.
     pub tags: Vec<Tag>,
-    /// Lemmas of verbs, auxiliaries and nouns (lower-cased); empty for other tokens.
-    pub lemmas: Vec<String>,
+    words: Words,
     pub chunks: Vec<Chunk>,
     pub clauses: Vec<Clause>,
 }
 
+/// The lower-cased form and lemma of every token of the analysed sentences, written once
+/// into one buffer: the coders compare words many times over, and this way no comparison
+/// allocates.
+#[derive(Debug, Clone, Default)]
+struct Words {
+    buf: String,
+    /// Per token of the text: where its lower-cased form starts in `buf`, where it ends and
+    /// its lemma starts, and where the lemma ends (`NONE` for tokens not analysed).
+    spans: Vec<[u32; 3]>,
+}
+
+/// The span of a token outside the analysed sentences.
+const NONE: [u32; 3] = [u32::MAX; 3];
+
+impl Words {
+    fn get(&self, i: usize, part: usize) -> &str {
+        match self.spans.get(i) {
+            Some(s) if *s != NONE => self.buf.get(s[part] as usize..s[part + 1] as usize),
+            _ => {
+                debug_assert!(false, "token {i} is outside the analysed sentences");
+                None
+            }
+        }
+        .unwrap_or("")
+    }
+}
+
 impl Syntax {
-    /// The lemma of token `i`, or its lower-cased form when it has none.
-    pub fn lemma_or_lower(&self, text: &Text, i: usize) -> String {
-        match self.lemmas.get(i) {
-            Some(l) if !l.is_empty() => l.clone(),
-            _ => lowercase(text.norm(i)),
+    /// Token `i` lower-cased. Tokens of the analysed sentences only ("" for others).
+    pub fn lower(&self, i: usize) -> &str {
+        self.words.get(i, 0)
+    }
+
+    /// The lemma of a verb, auxiliary or noun (lower-cased); "" for other tokens. Tokens of
+    /// the analysed sentences only.
+    pub fn lemma(&self, i: usize) -> &str {
+        self.words.get(i, 1)
+    }
+
+    /// The lemma of token `i`, or its lower-cased form when it has none. Tokens of the
+    /// analysed sentences only.
+    pub fn lemma_or_lower(&self, i: usize) -> &str {
+        match self.lemma(i) {
+            "" => self.lower(i),
+            l => l,
         }
     }
 
@@ -175,7 +213,10 @@ pub fn analyse_sentences(
             }
         }
     }
-    let mut lemmas = vec![String::new(); tags.len()];
+    let mut words = Words {
+        buf: String::new(),
+        spans: vec![NONE; tags.len()],
+    };
     let mut lower = String::new();
     for (si, s) in text.sentences().iter().enumerate() {
         if !keep(si) {
@@ -183,15 +224,21 @@ pub fn analyse_sentences(
         }
         for i in s.tokens.clone() {
             let t = tags[i];
+            lowercase_into(text.norm(i), &mut lower);
+            let start = words.buf.len();
+            words.buf.push_str(&lower);
+            let lower_end = words.buf.len();
             if t.is_verbal() || t.upos == Upos::Noun {
-                lowercase_into(text.norm(i), &mut lower);
-                lemmas[i] = pos.lemma(&lower, t);
+                words.buf.push_str(&pos.lemma(&lower, t));
+            }
+            if let Some(span) = words.spans.get_mut(i) {
+                *span = [start as u32, lower_end as u32, words.buf.len() as u32];
             }
         }
     }
     let mut syntax = Syntax {
         tags,
-        lemmas,
+        words,
         chunks: Vec::new(),
         clauses: Vec::new(),
     };
@@ -486,13 +533,13 @@ fn build_clauses(
         let be_aux = auxes.iter().any(|&j| {
             j < main
                 && matches!(
-                    syntax.lemmas[j].as_str(),
+                    syntax.lemma(j),
                     "be" | "get" | "is" | "are" | "was" | "were" | "been" | "being"
                 )
         });
         let perfect_only = auxes
             .last()
-            .is_some_and(|&j| j < main && syntax.lemmas[j] == "have");
+            .is_some_and(|&j| j < main && syntax.lemma(j) == "have");
         // A bare participle is passive ("diplomats expelled by Moscow") unless an object
         // follows (then it is a past tense the tagger took for a participle).
         let object_follows = chunks
@@ -513,7 +560,7 @@ fn build_clauses(
                 .get(k + 1)
                 .is_some_and(|c| c.kind == ChunkKind::Pp && c.tokens.start == toks.end))
         .then_some(toks.end);
-        let lemma = syntax.lemma_or_lower(text, main);
+        let lemma = syntax.lemma_or_lower(main).to_string();
         let span_start = if n == 0 {
             range.start
         } else {
@@ -617,16 +664,16 @@ fn build_clauses(
                 } else if gap_ok {
                     governor = Some(g);
                     let word = match &gc.complement {
-                        Some(c) if gc.verb.lemma == "be" => syntax.lemma_or_lower(text, c.head),
-                        _ => gc.verb.lemma.clone(),
+                        Some(c) if gc.verb.lemma == "be" => syntax.lemma_or_lower(c.head),
+                        _ => gc.verb.lemma.as_str(),
                     };
-                    subject = if OBJECT_CONTROL.contains(&word.as_str()) && gc.object.is_some() {
+                    subject = if OBJECT_CONTROL.contains(&word) && gc.object.is_some() {
                         gc.object.clone()
                     } else {
                         gc.subject.clone()
                     };
                     inherited = subject.is_some();
-                    control = Some(word);
+                    control = Some(word.to_string());
                 }
             }
         } else {

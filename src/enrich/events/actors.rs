@@ -181,8 +181,7 @@ impl Ctx<'_> {
         if tokens.is_empty() {
             return Vec::new();
         }
-        let head_lemma = self.syntax.lemma_or_lower(self.text, head);
-        let sector = noun_sector(&head_lemma);
+        let sector = noun_sector(self.syntax.lemma_or_lower(head));
         let (start, end) = self.byte_span(tokens);
         let mut out: Vec<Found> = Vec::new();
         for (at, ei) in self.mentions.inside(start, end) {
@@ -230,25 +229,25 @@ impl Ctx<'_> {
             }
         }
         // Pronouns: "he", "she" -> the last person named before.
-        if tokens.len() == 1 {
-            let w = self.text.norm(tokens.start).to_ascii_lowercase();
-            if matches!(w.as_str(), "he" | "she" | "him" | "her") {
-                if let Some((_, ei)) = self.mentions.last_person(self.entities, start) {
-                    if let Some(code) = self.entities[ei].actor_code() {
-                        return vec![Found {
-                            entity: Some(ei),
-                            code,
-                            token: tokens.start,
-                        }];
-                    }
+        let pronoun = matches!(
+            self.syntax.lower(tokens.start),
+            "he" | "she" | "him" | "her"
+        );
+        if tokens.len() == 1 && pronoun {
+            if let Some((_, ei)) = self.mentions.last_person(self.entities, start) {
+                if let Some(code) = self.entities[ei].actor_code() {
+                    return vec![Found {
+                        entity: Some(ei),
+                        code,
+                        token: tokens.start,
+                    }];
                 }
             }
         }
         // "western elites" -> WSTELI; "protesters" -> CVL.
         if let Some(s) = sector {
             for i in tokens.clone() {
-                let w = self.text.norm(i).to_ascii_lowercase();
-                if let Some(r) = region(&w) {
+                if let Some(r) = region(self.syntax.lower(i)) {
                     return vec![Found {
                         entity: None,
                         code: format!("{r}{s}"),
@@ -282,8 +281,9 @@ impl Ctx<'_> {
             if c.tokens.start > end {
                 break;
             }
-            let prep = self.text.norm(c.tokens.start).to_ascii_lowercase();
-            if c.kind != crate::enrich::syntax::ChunkKind::Pp || prep != "of" {
+            if c.kind != crate::enrich::syntax::ChunkKind::Pp
+                || self.syntax.lower(c.tokens.start) != "of"
+            {
                 break;
             }
             let found = self.actors(&(c.tokens.start + 1..c.tokens.end), c.head);

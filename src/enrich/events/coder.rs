@@ -2,6 +2,7 @@
 //! with control words ("refused to meet"), modality and negation, passive voice, actors, dates
 //! and places.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -13,7 +14,6 @@ use super::lexicon::{CodeInfo, Control, EventLexicon, Pattern, TriggerKind};
 use super::{Actor, Cameo, Event, EventDate, Location, Span};
 use crate::enrich::entities::{Entity, EntityKind};
 use crate::enrich::lexicon::Lexicon;
-use crate::enrich::ner::lowercase;
 use crate::enrich::syntax::{ChunkKind, Clause, Phrase, Syntax};
 use crate::enrich::tagger::{hash_bytes, HashKeyMap};
 use crate::enrich::text::{Text, TokenKind};
@@ -44,10 +44,6 @@ struct Draft<'l> {
     sources: Vec<Found>,
     targets: Vec<Found>,
     confidence: f64,
-}
-
-fn lower(text: &Text, i: usize) -> String {
-    lowercase(text.norm(i))
 }
 
 /// The CAMEO code a control word turns an infinitive's code into, if any.
@@ -305,13 +301,13 @@ impl Coder {
     }
 
     /// The verb lemma a clause is matched with: the lexicon's irregular forms first.
-    fn verb_lemma(&self, text: &Text, clause: &Clause) -> String {
-        let form = lower(text, clause.verb.main);
-        if let Some(l) = self.lexicon.form_lemma(&form) {
-            return l.to_string();
+    fn verb_lemma<'a>(&'a self, syntax: &'a Syntax, clause: &'a Clause) -> Cow<'a, str> {
+        let form = syntax.lower(clause.verb.main);
+        if let Some(l) = self.lexicon.form_lemma(form) {
+            return Cow::Borrowed(l);
         }
         if !self.lexicon.verb_patterns(&clause.verb.lemma).is_empty() {
-            return clause.verb.lemma.clone();
+            return Cow::Borrowed(&clause.verb.lemma);
         }
         // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
         let known = |c: &str| !self.lexicon.verb_patterns(c).is_empty();
@@ -320,39 +316,33 @@ impl Coder {
                 continue;
             };
             if known(stem) {
-                return stem.to_string();
+                return Cow::Borrowed(stem);
             }
             let with_e = format!("{stem}e");
             if known(&with_e) {
-                return with_e;
+                return Cow::Owned(with_e);
             }
             let b = stem.as_bytes();
             if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && known(&stem[..stem.len() - 1]) {
-                return stem[..stem.len() - 1].to_string();
+                return Cow::Borrowed(&stem[..stem.len() - 1]);
             }
             if let Some(y) = stem.strip_suffix('i') {
                 let with_y = format!("{y}y");
                 if known(&with_y) {
-                    return with_y;
+                    return Cow::Owned(with_y);
                 }
             }
         }
-        clause.verb.lemma.clone()
+        Cow::Borrowed(&clause.verb.lemma)
     }
 
     /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
     /// the next finite clause (or the sentence end), plus the subject of a passive.
-    fn bag(
-        &self,
-        text: &Text,
-        syntax: &Syntax,
-        clause: &Clause,
-        sentence_end: usize,
-    ) -> Vec<String> {
+    fn bag<'s>(&self, syntax: &'s Syntax, clause: &Clause, sentence_end: usize) -> Vec<&'s str> {
         let mut out = Vec::new();
         let mut push = |i: usize| {
-            let l = syntax.lemma_or_lower(text, i);
-            let w = lower(text, i);
+            let l = syntax.lemma_or_lower(i);
+            let w = syntax.lower(i);
             if w != l {
                 out.push(w);
             }
@@ -394,7 +384,7 @@ impl Coder {
         patterns: &'a [Pattern],
         particle: Option<&str>,
         preps: &[&str],
-        bag: &[String],
+        bag: &[&str],
     ) -> Option<Match<'a>> {
         let mut best: Option<(&Pattern, usize)> = None;
         for p in patterns {
@@ -404,7 +394,7 @@ impl Coder {
             if p.prep.as_deref().is_some_and(|x| !preps.contains(&x)) {
                 continue;
             }
-            if !p.words.is_empty() && !p.words.iter().any(|w| bag.iter().any(|b| b == w)) {
+            if !p.words.is_empty() && !p.words.iter().any(|w| bag.contains(&w.as_str())) {
                 continue;
             }
             // A particle verb without its particle in the pattern is another verb.
@@ -449,7 +439,7 @@ impl Coder {
         // Pass 1: each clause's own match.
         let mut own: Vec<Option<Match>> = Vec::with_capacity(n);
         for clause in &syntax.clauses {
-            let lemma = self.verb_lemma(text, clause);
+            let lemma = self.verb_lemma(syntax, clause);
             let patterns = self.lexicon.verb_patterns(&lemma);
             if patterns.is_empty() {
                 own.push(None);
@@ -460,7 +450,7 @@ impl Coder {
                 .map_or(clause.span.end, |s| s.tokens.end);
             // Only patterns with `=` words look into the bag.
             let bag = if patterns.iter().any(|p| !p.words.is_empty()) {
-                self.bag(text, syntax, clause, end)
+                self.bag(syntax, clause, end)
             } else {
                 Vec::new()
             };
@@ -470,8 +460,8 @@ impl Coder {
                 .filter(|p| p.prep_token >= clause.verb.tokens.end)
                 .map(|p| p.prep.as_str())
                 .collect();
-            let particle = clause.verb.particle.map(|p| lower(text, p));
-            own.push(self.best(patterns, particle.as_deref(), &preps, &bag));
+            let particle = clause.verb.particle.map(|p| syntax.lower(p));
+            own.push(self.best(patterns, particle, &preps, &bag));
         }
         // Pass 2: control words replace their infinitive's code and silence themselves.
         let mut code: Vec<Option<(&CodeInfo, usize, f64)>> = own
@@ -726,8 +716,7 @@ impl Coder {
                 continue;
             }
             let head = chunk.head;
-            let lemma = syntax.lemma_or_lower(text, head);
-            let patterns = self.lexicon.noun_patterns(&lemma);
+            let patterns = self.lexicon.noun_patterns(syntax.lemma_or_lower(head));
             if patterns.is_empty() {
                 continue;
             }
@@ -765,11 +754,8 @@ impl Coder {
                 if c.tokens.start != chain_end || c.kind != ChunkKind::Pp {
                     break;
                 }
-                let prep = lower(text, c.tokens.start);
-                if !matches!(
-                    prep.as_str(),
-                    "of" | "on" | "against" | "with" | "to" | "by"
-                ) {
+                let prep = syntax.lower(c.tokens.start);
+                if !matches!(prep, "of" | "on" | "against" | "with" | "to" | "by") {
                     break;
                 }
                 if target_phrase.is_none() && prep != "by" {
@@ -777,14 +763,12 @@ impl Coder {
                 }
                 chain_end = c.tokens.end;
             }
-            let mut bag: Vec<String> = Vec::new();
+            let mut bag: Vec<&str> = Vec::new();
             for i in chunk.tokens.start..chain_end.min(send) {
-                bag.push(syntax.lemma_or_lower(text, i));
-                bag.push(lower(text, i));
+                bag.push(syntax.lemma_or_lower(i));
+                bag.push(syntax.lower(i));
             }
-            let preps: Vec<String> = Vec::new();
-            let preps: Vec<&str> = preps.iter().map(String::as_str).collect();
-            let Some(m) = self.best(patterns, None, &preps, &bag) else {
+            let Some(m) = self.best(patterns, None, &[], &bag) else {
                 continue;
             };
             // Source: a name before the head inside the phrase ("Moscow's", "Russian").
@@ -866,11 +850,8 @@ impl Coder {
                     None => {
                         let first = sentence.tokens.start;
                         let responds = (first + 2 < sentence.tokens.end)
-                            && lower(text, first) == "in"
-                            && matches!(
-                                lower(text, first + 1).as_str(),
-                                "retaliation" | "response"
-                            );
+                            && ctx.syntax.lower(first) == "in"
+                            && matches!(ctx.syntax.lower(first + 1), "retaliation" | "response");
                         match (&last_date, responds) {
                             (Some(prev), true) => prev.clone(),
                             _ => EventDate {
@@ -998,8 +979,8 @@ impl Coder {
             if c.kind != ChunkKind::Pp {
                 continue;
             }
-            let prep = lower(text, c.tokens.start);
-            if !matches!(prep.as_str(), "in" | "at" | "near") {
+            let prep = syntax.lower(c.tokens.start);
+            if !matches!(prep, "in" | "at" | "near") {
                 continue;
             }
             let start = text.tokens()[c.tokens.start + 1].start();

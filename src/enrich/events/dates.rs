@@ -17,39 +17,67 @@ pub struct Resolved {
     pub span: Span,
 }
 
+/// Whether `word` is one of `words` (lower-case ASCII), ignoring ASCII case. Dates are read
+/// word by word over whole clauses, so nothing here allocates.
+fn is_any(word: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// A short word lower-cased on the stack; `None` for words longer than any date word or not
+/// ASCII, which are never one.
+fn lower(word: &str) -> Option<([u8; 9], usize)> {
+    let b = word.as_bytes();
+    if b.len() > 9 || !b.is_ascii() {
+        return None;
+    }
+    let mut buf = [0u8; 9];
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some((buf, b.len()))
+}
+
 fn month(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches('.').to_ascii_lowercase();
-    let names = [
-        ["january", "jan"],
-        ["february", "feb"],
-        ["march", "mar"],
-        ["april", "apr"],
-        ["may", "may"],
-        ["june", "jun"],
-        ["july", "jul"],
-        ["august", "aug"],
-        ["september", "sep"],
-        ["october", "oct"],
-        ["november", "nov"],
-        ["december", "dec"],
-    ];
-    names
-        .iter()
-        .position(|n| w == n[0] || (w == n[1] && w != "may") || (w == "sept"))
-        .map(|p| if w == "sept" { 9 } else { p as u32 + 1 })
+    let (buf, len) = lower(word.trim_end_matches('.'))?;
+    month_of(&buf[..len])
+}
+
+/// The month a lower-case word names.
+fn month_of(w: &[u8]) -> Option<u32> {
+    Some(match w {
+        b"january" | b"jan" => 1,
+        b"february" | b"feb" => 2,
+        b"march" | b"mar" => 3,
+        b"april" | b"apr" => 4,
+        b"may" => 5,
+        b"june" | b"jun" => 6,
+        b"july" | b"jul" => 7,
+        b"august" | b"aug" => 8,
+        b"september" | b"sep" | b"sept" => 9,
+        b"october" | b"oct" => 10,
+        b"november" | b"nov" => 11,
+        b"december" | b"dec" => 12,
+        _ => return None,
+    })
 }
 
 fn weekday(word: &str) -> Option<Weekday> {
-    match word.to_ascii_lowercase().as_str() {
-        "monday" => Some(Weekday::Mon),
-        "tuesday" => Some(Weekday::Tue),
-        "wednesday" => Some(Weekday::Wed),
-        "thursday" => Some(Weekday::Thu),
-        "friday" => Some(Weekday::Fri),
-        "saturday" => Some(Weekday::Sat),
-        "sunday" => Some(Weekday::Sun),
-        _ => None,
-    }
+    let (buf, len) = lower(word)?;
+    weekday_of(&buf[..len])
+}
+
+/// The weekday a lower-case word names.
+fn weekday_of(w: &[u8]) -> Option<Weekday> {
+    Some(match w {
+        b"monday" => Weekday::Mon,
+        b"tuesday" => Weekday::Tue,
+        b"wednesday" => Weekday::Wed,
+        b"thursday" => Weekday::Thu,
+        b"friday" => Weekday::Fri,
+        b"saturday" => Weekday::Sat,
+        b"sunday" => Weekday::Sun,
+        _ => return None,
+    })
 }
 
 fn year(text: &Text, i: usize) -> Option<i32> {
@@ -93,6 +121,48 @@ fn span(text: &Text, r: Range<usize>) -> Span {
     )
 }
 
+/// The words a date expression may start with (numbers aside).
+#[derive(Debug, Clone, Copy)]
+enum Cue {
+    Today,
+    Yesterday,
+    /// "last", "past": "last week", "past Monday".
+    Last,
+    Weekday(Weekday),
+    Month(u32),
+}
+
+/// What `word` cues, from one lower-casing: this runs for every word of a clause.
+fn cue(word: &str) -> Option<Cue> {
+    if let Some((buf, len)) = lower(word) {
+        let w = &buf[..len];
+        let c = match w {
+            b"today" | b"tonight" => Some(Cue::Today),
+            b"yesterday" => Some(Cue::Yesterday),
+            b"last" | b"past" => Some(Cue::Last),
+            _ => weekday_of(w)
+                .map(Cue::Weekday)
+                .or_else(|| month_of(w).map(Cue::Month)),
+        };
+        if c.is_some() {
+            return c;
+        }
+    }
+    // "Feb.", "Sept."
+    word.ends_with('.')
+        .then(|| month(word))
+        .flatten()
+        .map(Cue::Month)
+}
+
+/// The most recent `wd` on or before the article date (`strictly`: before it).
+fn last_weekday(article: NaiveDate, wd: Weekday, strictly: bool) -> NaiveDate {
+    let back = (7 + article.weekday().num_days_from_monday() as i64
+        - wd.num_days_from_monday() as i64)
+        % 7;
+    article - Duration::days(if back == 0 && strictly { 7 } else { back })
+}
+
 /// One date expression starting at token `i`, with the token after it.
 fn at(
     text: &Text,
@@ -100,121 +170,116 @@ fn at(
     end: usize,
     article: NaiveDate,
 ) -> Option<(NaiveDate, NaiveDate, usize)> {
+    if text.tokens()[i].kind() == TokenKind::Number {
+        return number_at(text, i, end, article);
+    }
     let w = text.norm(i);
-    let lower = w.to_ascii_lowercase();
-    match lower.as_str() {
-        "today" | "tonight" => return Some((article, article, i + 1)),
-        "yesterday" => {
+    match cue(w)? {
+        Cue::Today => Some((article, article, i + 1)),
+        Cue::Yesterday => {
             let d = article - Duration::days(1);
-            return Some((d, d, i + 1));
+            Some((d, d, i + 1))
         }
-        "last" | "past" if i + 1 < end => {
-            let next = text.norm(i + 1).to_ascii_lowercase();
-            let r = match next.as_str() {
-                "week" => {
-                    let s = article
-                        - Duration::days(article.weekday().num_days_from_monday() as i64 + 7);
-                    Some((s, s + Duration::days(6)))
-                }
-                "month" => {
-                    let (y, m) = if article.month() == 1 {
-                        (article.year() - 1, 12)
-                    } else {
-                        (article.year(), article.month() - 1)
-                    };
-                    NaiveDate::from_ymd_opt(y, m, 1).zip(month_end(y, m))
-                }
-                "year" => NaiveDate::from_ymd_opt(article.year() - 1, 1, 1)
-                    .zip(NaiveDate::from_ymd_opt(article.year() - 1, 12, 31)),
-                _ => None,
+        Cue::Last if i + 1 < end => {
+            let next = text.norm(i + 1);
+            let r = if next.eq_ignore_ascii_case("week") {
+                let s =
+                    article - Duration::days(article.weekday().num_days_from_monday() as i64 + 7);
+                Some((s, s + Duration::days(6)))
+            } else if next.eq_ignore_ascii_case("month") {
+                let (y, m) = if article.month() == 1 {
+                    (article.year() - 1, 12)
+                } else {
+                    (article.year(), article.month() - 1)
+                };
+                NaiveDate::from_ymd_opt(y, m, 1).zip(month_end(y, m))
+            } else if next.eq_ignore_ascii_case("year") {
+                NaiveDate::from_ymd_opt(article.year() - 1, 1, 1).zip(NaiveDate::from_ymd_opt(
+                    article.year() - 1,
+                    12,
+                    31,
+                ))
+            } else {
+                None
             };
             if let Some((s, e)) = r {
                 return Some((s, e, i + 2));
             }
-            if let Some(wd) = weekday(&next) {
-                let back = (7 + article.weekday().num_days_from_monday() as i64
-                    - wd.num_days_from_monday() as i64)
-                    % 7;
-                let d = article - Duration::days(if back == 0 { 7 } else { back });
-                return Some((d, d, i + 2));
-            }
+            let d = last_weekday(article, weekday(next)?, true);
+            Some((d, d, i + 2))
         }
-        _ => {}
+        Cue::Last => None,
+        Cue::Weekday(wd) => {
+            let d = last_weekday(article, wd, false);
+            Some((d, d, i + 1))
+        }
+        Cue::Month(m) => {
+            // "February 27, 2025", "February 27"
+            if let Some(dd) = (i + 1 < end).then(|| day(text, i + 1)).flatten() {
+                let mut next = i + 2;
+                if next < end && text.norm(next) == "," {
+                    next += 1;
+                }
+                let y = match (next < end).then(|| year(text, next)).flatten() {
+                    Some(y) => {
+                        next += 1;
+                        y
+                    }
+                    None => {
+                        next = i + 2;
+                        infer_year(m, article)
+                    }
+                };
+                let d = NaiveDate::from_ymd_opt(y, m, dd)?;
+                return Some((d, d, next));
+            }
+            // "June 2024"
+            if let Some(y) = (i + 1 < end).then(|| year(text, i + 1)).flatten() {
+                return Some((NaiveDate::from_ymd_opt(y, m, 1)?, month_end(y, m)?, i + 2));
+            }
+            // "May" alone is too often the modal verb: it needs a day or a year.
+            if w.eq_ignore_ascii_case("may") {
+                return None;
+            }
+            let y = infer_year(m, article);
+            Some((NaiveDate::from_ymd_opt(y, m, 1)?, month_end(y, m)?, i + 1))
+        }
     }
-    if let Some(wd) = weekday(w) {
-        let back = (7 + article.weekday().num_days_from_monday() as i64
-            - wd.num_days_from_monday() as i64)
-            % 7;
-        let d = article - Duration::days(back);
-        return Some((d, d, i + 1));
-    }
+}
+
+/// A date expression starting with the number at token `i`: "27 February 2025", "in 2022".
+fn number_at(
+    text: &Text,
+    i: usize,
+    end: usize,
+    article: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate, usize)> {
     // "27 February 2025", "27 February"
     if let Some(dd) = day(text, i) {
-        if let Some(m) = (i + 1 < end).then(|| month(text.norm(i + 1))).flatten() {
-            let (y, next) = match (i + 2 < end).then(|| year(text, i + 2)).flatten() {
-                Some(y) => (y, i + 3),
-                None => (infer_year(m, article), i + 2),
-            };
-            let d = NaiveDate::from_ymd_opt(y, m, dd)?;
-            return Some((d, d, next));
-        }
-        return None;
+        let m = (i + 1 < end).then(|| month(text.norm(i + 1))).flatten()?;
+        let (y, next) = match (i + 2 < end).then(|| year(text, i + 2)).flatten() {
+            Some(y) => (y, i + 3),
+            None => (infer_year(m, article), i + 2),
+        };
+        let d = NaiveDate::from_ymd_opt(y, m, dd)?;
+        return Some((d, d, next));
     }
-    if let Some(m) = month(w) {
-        // "May" alone is too often the modal verb: it needs a day or a year.
-        // "February 27, 2025", "February 27"
-        if let Some(dd) = (i + 1 < end).then(|| day(text, i + 1)).flatten() {
-            let mut next = i + 2;
-            if next < end && text.norm(next) == "," {
-                next += 1;
-            }
-            let y = match (next < end).then(|| year(text, next)).flatten() {
-                Some(y) => {
-                    next += 1;
-                    y
-                }
-                None => {
-                    next = i + 2;
-                    infer_year(m, article)
-                }
-            };
-            let d = NaiveDate::from_ymd_opt(y, m, dd)?;
-            return Some((d, d, next));
-        }
-        // "June 2024"
-        if let Some(y) = (i + 1 < end).then(|| year(text, i + 1)).flatten() {
-            return Some((NaiveDate::from_ymd_opt(y, m, 1)?, month_end(y, m)?, i + 2));
-        }
-        if lower == "may" {
-            return None;
-        }
-        let y = infer_year(m, article);
-        return Some((NaiveDate::from_ymd_opt(y, m, 1)?, month_end(y, m)?, i + 1));
-    }
-    if let Some(y) = year(text, i) {
-        let prev_ok = i == 0
-            || matches!(
-                text.norm(i - 1).to_ascii_lowercase().as_str(),
-                "in" | "since"
-                    | "until"
-                    | "of"
-                    | "during"
-                    | "early"
-                    | "late"
-                    | "mid"
-                    | "and"
-                    | "between"
-                    | "by"
-            );
-        if prev_ok {
-            return Some((
-                NaiveDate::from_ymd_opt(y, 1, 1)?,
-                NaiveDate::from_ymd_opt(y, 12, 31)?,
-                i + 1,
-            ));
-        }
-    }
-    None
+    let y = year(text, i)?;
+    let prev_ok = i == 0
+        || is_any(
+            text.norm(i - 1),
+            &[
+                "in", "since", "until", "of", "during", "early", "late", "mid", "and", "between",
+                "by",
+            ],
+        );
+    prev_ok.then(|| {
+        Some((
+            NaiveDate::from_ymd_opt(y, 1, 1)?,
+            NaiveDate::from_ymd_opt(y, 12, 31)?,
+            i + 1,
+        ))
+    })?
 }
 
 /// Every date expression in tokens `range`, in order. "between X and Y" and "from X to Y"
@@ -229,16 +294,8 @@ pub fn find(text: &Text, range: Range<usize>, article: NaiveDate) -> Vec<Resolve
             i += 1;
             continue;
         };
-        let opener = i > range.start
-            && matches!(
-                text.norm(i - 1).to_ascii_lowercase().as_str(),
-                "between" | "from"
-            );
-        let joiner = next < end
-            && matches!(
-                text.norm(next).to_ascii_lowercase().as_str(),
-                "and" | "to" | "until"
-            );
+        let opener = i > range.start && is_any(text.norm(i - 1), &["between", "from"]);
+        let joiner = next < end && is_any(text.norm(next), &["and", "to", "until"]);
         if opener && joiner {
             if let Some((s2, e2, next2)) = at(text, next + 1, end, article) {
                 // "between February and March 2022": the first part takes the second's year.
