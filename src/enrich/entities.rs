@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 
-use super::gazetteer::lower_hash;
 use super::lexicon::{ActorId, Country, Lexicon, Named, PhraseMatch, Sector};
 use super::ner::NamedSpan;
 use super::text::{Text, TokenKind};
@@ -107,18 +106,17 @@ struct RawMention {
 }
 
 /// Finds the entities of an analysed article.
+/// `lower` holds each token's [`lower_hash`](super::gazetteer::lower_hash)
+/// ([`lower_hashes`](super::gazetteer::lower_hashes)).
 pub fn find(
     text: &Text,
+    lower: &[u64],
     spans: &[NamedSpan],
     lexicon: &Lexicon,
     date: Option<NaiveDate>,
 ) -> Vec<Entity> {
-    let mut scratch = String::new();
-    let lower: Vec<u64> = (0..text.tokens().len())
-        .map(|i| lower_hash(text.norm(i), &mut scratch))
-        .collect();
-    let mut mentions = mentions(text, &lower, spans, lexicon, date);
-    add_role_mentions(text, &lower, lexicon, date, &mut mentions);
+    let mut mentions = mentions(text, lower, spans, lexicon, date);
+    add_role_mentions(text, lower, lexicon, date, &mut mentions);
     mentions.sort_by_key(|m| (m.tokens.start, m.tokens.end));
     let groups = group(text, lexicon, &mentions);
     build(text, lexicon, &mentions, groups)

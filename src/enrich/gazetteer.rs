@@ -6,7 +6,7 @@
 //! binary (`lexicon/*.tsv`); see [`Gazetteer::embedded`].
 
 use super::tagger::{combine, hash_bytes, HashKeyMap};
-use super::text::{analyse, TokenKind};
+use super::text::{analyse, Text, TokenKind};
 
 /// The embedded lexicons, as (file, contents).
 pub const EMBEDDED: [(LexiconFile, &str); 5] = [
@@ -139,6 +139,14 @@ pub fn lower_hash(norm: &str, scratch: &mut String) -> u64 {
         }
         hash_lowered(scratch)
     }
+}
+
+/// [`lower_hash`] of every token of `text`.
+pub fn lower_hashes(text: &Text) -> Vec<u64> {
+    let mut scratch = String::new();
+    (0..text.tokens().len())
+        .map(|i| lower_hash(text.norm(i), &mut scratch))
+        .collect()
 }
 
 const MAX_PHRASE: usize = 8;

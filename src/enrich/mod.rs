@@ -186,7 +186,9 @@ impl Enricher {
         let spans = self.recognizer.recognize(&text);
         lap(&mut times.ner);
         let date = article.published.map(|p| p.date);
-        let entities = entities::find(&text, &spans, &self.lexicon, date);
+        // Each token's lower-cased hash: the entity and event stages both read it.
+        let lower = gazetteer::lower_hashes(&text);
+        let entities = entities::find(&text, &lower, &spans, &self.lexicon, date);
         lap(&mut times.entities);
         let quotes = quotes::find(&text, &entities);
         lap(&mut times.quotes);
@@ -198,7 +200,7 @@ impl Enricher {
                     .collect();
                 // Only sentences with a candidate trigger and a possible actor are tagged
                 // and parsed.
-                let trigger = coder.candidate_sentences(&text);
+                let trigger = coder.candidate_sentences(&text, &lower);
                 let actor = events::actors::actor_sentences(&text, &entities, |i| {
                     trigger.get(i).copied().unwrap_or(false)
                 });

@@ -13,9 +13,10 @@ use super::dates;
 use super::lexicon::{CodeInfo, Control, EventLexicon, Pattern, TriggerKind};
 use super::{Actor, Cameo, Event, EventDate, Location, Span};
 use crate::enrich::entities::{Entity, EntityKind};
+use crate::enrich::gazetteer::hash_lowered;
 use crate::enrich::lexicon::Lexicon;
 use crate::enrich::syntax::{ChunkKind, Clause, Phrase, Syntax};
-use crate::enrich::tagger::{hash_bytes, HashKeyMap};
+use crate::enrich::tagger::HashKeyMap;
 use crate::enrich::text::{Text, TokenKind};
 
 /// Prepositions whose object can be an event's target ("met with X", "attack on X").
@@ -158,8 +159,9 @@ pub struct Coder {
     triggers: HashKeyMap<Option<Vec<u64>>>,
 }
 
+/// The key of a lower-cased word form: the hash tokens carry from the entity stage.
 fn form_hash(lower: &str) -> u64 {
-    hash_bytes(0x7472_6967, lower.as_bytes())
+    hash_lowered(lower)
 }
 
 /// The regular inflections of a verb lemma, generously (a few non-words do no harm).
@@ -258,8 +260,8 @@ impl Coder {
 
     /// Which sentences hold a word that may trigger an event other than a bare statement
     /// (with the other words its patterns need).
-    pub fn candidate_sentences(&self, text: &Text) -> Vec<bool> {
-        let mut lower = String::new();
+    /// `lower` holds each token's [`lower_hash`](crate::enrich::gazetteer::lower_hash).
+    pub fn candidate_sentences(&self, text: &Text, lower: &[u64]) -> Vec<bool> {
         let mut words: Vec<u64> = Vec::new();
         text.sentences()
             .iter()
@@ -270,15 +272,7 @@ impl Coder {
                     if text.tokens()[i].kind() != TokenKind::Word {
                         continue;
                     }
-                    let w = text.norm(i);
-                    lower.clear();
-                    if w.is_ascii() {
-                        lower.push_str(w);
-                        lower.make_ascii_lowercase();
-                    } else {
-                        lower.extend(w.chars().flat_map(char::to_lowercase));
-                    }
-                    let h = form_hash(&lower);
+                    let Some(&h) = lower.get(i) else { continue };
                     match self.triggers.get(&h) {
                         // A trigger that needs nothing else: no need to read further.
                         Some(None) => return true,
