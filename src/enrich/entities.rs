@@ -578,7 +578,8 @@ mod tests {
         let recognizer = Recognizer::load_embedded().expect("model");
         let text = analyse(body);
         let spans = recognizer.recognize(&text);
-        find(&text, &spans, &lexicon, date)
+        let lower = crate::enrich::gazetteer::lower_hashes(&text);
+        find(&text, &lower, &spans, &lexicon, date)
     }
 
     fn by_name<'a>(entities: &'a [Entity], name: &str) -> &'a Entity {

@@ -20,6 +20,7 @@
 //! Lemmas: the model carries the verb forms of the training data whose lemma differs from the
 //! form ("met" -> "meet", "expelled" -> "expel"); other forms get suffix rules.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -614,6 +615,15 @@ pub struct PosTagger {
     fused: Option<Box<Fused>>,
 }
 
+/// The longest sequence whose tagging buffers a thread keeps for the next article.
+const KEPT_SEQUENCE: usize = 4096;
+
+thread_local! {
+    /// Each thread's buffers for [`PosTagger::tag_sentences`], kept across articles so that
+    /// tagging one does not grow a dozen vectors from empty.
+    static SCRATCH: RefCell<(PosScratch, Vec<Tag>)> = RefCell::default();
+}
+
 /// Reusable buffers for [`PosTagger::tag_range`].
 #[derive(Debug, Default)]
 pub struct PosScratch {
@@ -771,28 +781,33 @@ impl PosTagger {
                 TokenKind::Word => Tag::new(Upos::Propn, VerbForm::None),
             })
             .collect();
-        let mut scratch = PosScratch::default();
-        let mut tags = Vec::new();
-        let ranges = text
-            .dateline()
-            .filter(|_| all)
-            .map(|d| d.tokens.clone())
-            .into_iter()
-            .chain(
-                text.sentences()
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| keep(*i))
-                    .map(|(_, s)| s.tokens.clone()),
-            );
-        for r in ranges {
-            if r.end > n || r.is_empty() {
-                continue;
+        SCRATCH.with_borrow_mut(|(scratch, tags)| {
+            let ranges = text
+                .dateline()
+                .filter(|_| all)
+                .map(|d| d.tokens.clone())
+                .into_iter()
+                .chain(
+                    text.sentences()
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| keep(*i))
+                        .map(|(_, s)| s.tokens.clone()),
+                );
+            for r in ranges {
+                if r.end > n || r.is_empty() {
+                    continue;
+                }
+                tags.clear();
+                self.tag_range(text, r.clone(), scratch, tags);
+                out[r].copy_from_slice(tags);
             }
-            tags.clear();
-            self.tag_range(text, r.clone(), &mut scratch, &mut tags);
-            out[r].copy_from_slice(&tags);
-        }
+            // A pathological sentence (thousands of tokens) does not pin its buffers.
+            if tags.capacity() > KEPT_SEQUENCE {
+                *scratch = PosScratch::default();
+                *tags = Vec::new();
+            }
+        });
         out
     }
 

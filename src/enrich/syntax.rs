@@ -169,11 +169,15 @@ impl Syntax {
         }
     }
 
-    /// The chunks of one sentence's token range.
+    /// The chunks inside a token range. Chunks are in text order and do not overlap, so
+    /// those inside a range are one run of them.
     pub fn chunks_in(&self, range: Range<usize>) -> impl Iterator<Item = &Chunk> {
-        self.chunks
+        let from = self
+            .chunks
+            .partition_point(|c| c.tokens.start < range.start);
+        self.chunks[from..]
             .iter()
-            .filter(move |c| c.tokens.start >= range.start && c.tokens.end <= range.end)
+            .take_while(move |c| c.tokens.end <= range.end)
     }
 }
 
@@ -214,7 +218,7 @@ pub fn analyse_sentences(
         }
     }
     let mut words = Words {
-        buf: String::new(),
+        buf: String::with_capacity(text.body().len()),
         spans: vec![NONE; tags.len()],
     };
     let mut lower = String::new();

@@ -723,12 +723,19 @@ impl Coder {
                 continue;
             }
             let send = text.sentences()[sentence].tokens.end;
-            // The clause whose object this phrase is, if any.
-            let host = syntax.clauses.iter().enumerate().find(|(_, c)| {
-                c.object.as_ref().is_some_and(|o| o.tokens.contains(&head))
-                    || c.subject.as_ref().is_some_and(|s| s.tokens.contains(&head))
-                    || (c.span.contains(&head) && head >= c.verb.tokens.end)
-            });
+            // The clause whose object this phrase is, if any (only the sentence's clauses
+            // can hold it).
+            let first = syntax.clauses.partition_point(|c| c.sentence < sentence);
+            let host = syntax.clauses[first..]
+                .iter()
+                .take_while(|c| c.sentence == sentence)
+                .enumerate()
+                .map(|(k, c)| (first + k, c))
+                .find(|(_, c)| {
+                    c.object.as_ref().is_some_and(|o| o.tokens.contains(&head))
+                        || c.subject.as_ref().is_some_and(|s| s.tokens.contains(&head))
+                        || (c.span.contains(&head) && head >= c.verb.tokens.end)
+                });
             if let Some((hi, h)) = host {
                 // Coded already (a statement's object may still be an act: "announced the
                 // release of"), or inside a purpose, wish, negation or hypothesis.
@@ -791,9 +798,9 @@ impl Coder {
             if sources.is_empty() && targets.is_empty() && host.is_none() {
                 continue;
             }
-            let span = syntax
-                .clauses
+            let span = syntax.clauses[first..]
                 .iter()
+                .take_while(|c| c.sentence == sentence)
                 .find(|c| c.span.contains(&head))
                 .map_or(text.sentences()[sentence].tokens.clone(), |c| {
                     c.span.clone()
