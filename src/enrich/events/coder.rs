@@ -829,19 +829,29 @@ impl Coder {
         drafts.sort_by_key(|d| (d.trigger.start, d.info.code.clone()));
         let mut out = Vec::new();
         let mut last_date: Option<EventDate> = None;
+        // Per sentence: whether any token may start a date (most sentences have none, and
+        // then neither the clause nor the sentence needs reading).
+        let mut dated: Vec<Option<bool>> = vec![None; text.sentences().len()];
         for d in drafts {
             let Some(sentence) = text.sentences().get(d.sentence) else {
                 continue;
             };
             let date = article_date.map(|ad| {
-                let found = dates::find(text, d.span.clone(), ad)
-                    .into_iter()
-                    .next()
-                    .or_else(|| {
-                        dates::find(text, sentence.tokens.clone(), ad)
+                let may_hold_date = *dated[d.sentence].get_or_insert_with(|| {
+                    sentence.tokens.clone().any(|i| dates::may_start(text, i))
+                });
+                let found = may_hold_date
+                    .then(|| {
+                        dates::find(text, d.span.clone(), ad)
                             .into_iter()
                             .next()
-                    });
+                            .or_else(|| {
+                                dates::find(text, sentence.tokens.clone(), ad)
+                                    .into_iter()
+                                    .next()
+                            })
+                    })
+                    .flatten();
                 match found {
                     Some(r) => EventDate {
                         start: r.start.to_string(),

@@ -163,6 +163,12 @@ fn last_weekday(article: NaiveDate, wd: Weekday, strictly: bool) -> NaiveDate {
     article - Duration::days(if back == 0 && strictly { 7 } else { back })
 }
 
+/// Whether a date expression may start at token `i`: a number, or a word that cues one.
+/// Where no token of a range may, [`find`] finds nothing there.
+pub fn may_start(text: &Text, i: usize) -> bool {
+    text.tokens()[i].kind() == TokenKind::Number || cue(text.norm(i)).is_some()
+}
+
 /// One date expression starting at token `i`, with the token after it.
 fn at(
     text: &Text,
