@@ -183,7 +183,8 @@ impl Enricher {
         }
         let text = text::analyse(&article.body);
         lap(&mut times.text);
-        let spans = self.recognizer.recognize(&text);
+        // The tokens' vocabulary positions also number the POS tagger's word blocks.
+        let (spans, words) = self.recognizer.recognize_with_words(&text);
         lap(&mut times.ner);
         let date = article.published.map(|p| p.date);
         // Each token's lower-cased hash: the entity and event stages both read it.
@@ -204,10 +205,11 @@ impl Enricher {
                 let actor = events::actors::actor_sentences(&text, &entities, |i| {
                     trigger.get(i).copied().unwrap_or(false)
                 });
-                let syntax = syntax::analyse_sentences(&text, &self.pos, &names, |i| {
-                    trigger.get(i).copied().unwrap_or(false)
-                        && actor.get(i).copied().unwrap_or(false)
-                });
+                let syntax =
+                    syntax::analyse_sentences(&text, &self.pos, &names, Some(&words), |i| {
+                        trigger.get(i).copied().unwrap_or(false)
+                            && actor.get(i).copied().unwrap_or(false)
+                    });
                 coder.code(&text, &syntax, &entities, &self.lexicon, date)
             }
             EventCoder::Petrarch(coder) => {

@@ -695,10 +695,15 @@ impl Fused {
     }
 }
 
+/// The vocabulary index of a token whose word is not in the vocabulary.
+pub const NO_WORD: u32 = u32::MAX;
+
 /// A text's per-token attributes and its segments, ready for [`Featurizer::features`].
 #[derive(Debug, Clone)]
 pub struct Doc {
     attrs: Vec<Attr>,
+    /// Each token's index in the vocabulary ([`NO_WORD`] when it is not there).
+    words: Vec<u32>,
     segments: Vec<Range<usize>>,
 }
 
@@ -810,11 +815,13 @@ impl Featurizer {
         }
         let mut lower = String::new();
         let mut cases = Vec::with_capacity(n);
+        let mut words = Vec::with_capacity(n);
         for (i, a) in attrs.iter_mut().enumerate() {
             let tok = &text.tokens()[i];
             let norm = text.norm(i);
             a.form = form_hash(norm);
             let word = self.vocab.index.get(&a.form).copied();
+            words.push(word.unwrap_or(NO_WORD));
             let case = Case::of(tok.kind(), norm);
             cases.push(case);
             a.case = case.code();
@@ -921,7 +928,11 @@ impl Featurizer {
         // informative case) is already in the document history when the headline is tagged.
         let mut segments = segments;
         segments.sort_by_key(|seg| attrs.get(seg.start).is_some_and(|a| a.headline));
-        Doc { attrs, segments }
+        Doc {
+            attrs,
+            words,
+            segments,
+        }
     }
 
     /// Appends the features of one segment's tokens to `out`.
@@ -1493,6 +1504,13 @@ impl Recognizer {
 
     /// Finds the named entities of a text, in order, as byte spans of its body.
     pub fn recognize(&self, text: &Text) -> Vec<NamedSpan> {
+        self.recognize_with_words(text).0
+    }
+
+    /// [`Recognizer::recognize`], with each token's index in the model's vocabulary
+    /// ([`Featurizer::vocab`]; [`NO_WORD`] for words not in it), which the POS tagger's
+    /// word blocks are numbered by ([`super::pos::PosTagger::with_vocabulary`]).
+    pub fn recognize_with_words(&self, text: &Text) -> (Vec<NamedSpan>, Vec<u32>) {
         let doc = self.featurizer.doc(text);
         let mut scratch = Scratch {
             feats: Features::new(N_CTX),
@@ -1543,7 +1561,7 @@ impl Recognizer {
             }
         }
         out.sort_unstable_by_key(|s| s.start);
-        out
+        (out, doc.words)
     }
 
     /// Trims, checks and types a CoNLL span for output (see the module docs): a person's

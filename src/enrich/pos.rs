@@ -374,6 +374,7 @@ impl Featurizer {
         &mut self,
         text: &Text,
         range: Range<usize>,
+        words: Option<&[u32]>,
         fused: &Fused,
         feats: &mut Features,
         pre: &mut Vec<i32>,
@@ -387,7 +388,10 @@ impl Featurizer {
             let record = if number {
                 None
             } else {
-                fused.index.get(&exact_hash(norm)).copied()
+                match words.and_then(|w| w.get(i)) {
+                    Some(&word) => fused.by_vocab.get(word as usize).copied(),
+                    None => fused.index.get(&exact_hash(norm)).copied(),
+                }
             };
             let h = match record.and_then(|r| fused.records.get(r as usize)) {
                 // Only what the remaining features read: the form, its suffix and short shape.
@@ -516,6 +520,9 @@ fn neighbour_keys(nb: Neighbour, x: Option<&TokenHashes>, feats: &mut Features) 
 struct Fused {
     /// Exact normalised form (its [`exact_hash`]) -> index into `records`.
     index: HashKeyMap<u32>,
+    /// The record of each word of the vocabulary, by its position there: tokens whose
+    /// vocabulary index the NER stage found need no second lookup.
+    by_vocab: Vec<u32>,
     records: Vec<WordRecord>,
     /// What a padding position gives as each [`Neighbour`].
     pad: [[i16; N_LABELS]; 4],
@@ -584,13 +591,16 @@ impl Fused {
             pad_blocks[nb as usize] = narrow(sum(&|f| neighbour_keys(nb, None, f)))?;
         }
         let mut index = HashKeyMap::default();
+        let mut by_vocab = Vec::new();
         let mut records = Vec::new();
         let mut lower = String::new();
         for word in words {
             let h = TokenHashes::of(word, false, &mut lower);
-            if index.contains_key(&h.exact) {
+            if let Some(&r) = index.get(&h.exact) {
+                by_vocab.push(r);
                 continue;
             }
+            by_vocab.push(records.len() as u32);
             let mut record = WordRecord {
                 word: h.word,
                 suffix3: h.suffix3(),
@@ -610,6 +620,7 @@ impl Fused {
         }
         Some(Fused {
             index,
+            by_vocab,
             records,
             pad: pad_blocks,
         })
@@ -739,10 +750,14 @@ impl PosTagger {
     }
 
     /// Tags tokens `range` of `text` as one sequence, appending one tag per token to `out`.
+    /// `words`, when the caller has them, are the text's tokens' positions in the
+    /// vocabulary given to [`PosTagger::with_vocabulary`] (what the NER stage finds, with
+    /// [`NO_WORD`](super::ner::NO_WORD) for other words); without them words are looked up.
     pub fn tag_range(
         &self,
         text: &Text,
         range: Range<usize>,
+        words: Option<&[u32]>,
         scratch: &mut PosScratch,
         out: &mut Vec<Tag>,
     ) {
@@ -750,9 +765,14 @@ impl PosTagger {
         feats.clear();
         let pre = match &self.fused {
             Some(fused) => {
-                scratch
-                    .featurizer
-                    .features_fused(text, range, fused, feats, &mut scratch.pre);
+                scratch.featurizer.features_fused(
+                    text,
+                    range,
+                    words,
+                    fused,
+                    feats,
+                    &mut scratch.pre,
+                );
                 Some(scratch.pre.as_slice())
             }
             None => {
@@ -778,12 +798,18 @@ impl PosTagger {
     /// Tags every token of `text`: sentence by sentence, the dateline as one sequence, and
     /// tokens outside both as punctuation or nouns by their kind.
     pub fn tag(&self, text: &Text) -> Vec<Tag> {
-        self.tag_sentences(text, |_| true)
+        self.tag_sentences(text, None, |_| true)
     }
 
     /// [`PosTagger::tag`] for the sentences `keep` accepts (by index into
     /// [`Text::sentences`]; the dateline is left out); other tokens get the default tags.
-    pub fn tag_sentences(&self, text: &Text, keep: impl Fn(usize) -> bool) -> Vec<Tag> {
+    /// `words` as for [`PosTagger::tag_range`].
+    pub fn tag_sentences(
+        &self,
+        text: &Text,
+        words: Option<&[u32]>,
+        keep: impl Fn(usize) -> bool,
+    ) -> Vec<Tag> {
         let all = keep(usize::MAX);
         let n = text.tokens().len();
         let mut out: Vec<Tag> = text
@@ -814,7 +840,7 @@ impl PosTagger {
                     continue;
                 }
                 tags.clear();
-                self.tag_range(text, r.clone(), scratch, tags);
+                self.tag_range(text, r.clone(), words, scratch, tags);
                 out[r].copy_from_slice(tags);
             }
             // A pathological sentence (thousands of tokens) does not pin its buffers.
@@ -941,6 +967,7 @@ fn noun_lemma_rule(w: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::enrich::ner::NO_WORD;
     use crate::enrich::text::analyse;
 
     #[test]
@@ -979,13 +1006,18 @@ mod tests {
 
     /// The static scores of each token of `text` (one sequence): row by row when `fused` is
     /// `None`, else from the fused blocks plus the keys left over.
-    fn static_scores(pos: &PosTagger, text: &Text, fused: Option<&Fused>) -> Vec<Vec<i32>> {
+    fn static_scores(
+        pos: &PosTagger,
+        text: &Text,
+        fused: Option<&Fused>,
+        words: Option<&[u32]>,
+    ) -> Vec<Vec<i32>> {
         let n = text.tokens().len();
         let mut featurizer = Featurizer::default();
         let mut feats = Features::new(N_CTX);
         let mut pre = Vec::new();
         match fused {
-            Some(f) => featurizer.features_fused(text, 0..n, f, &mut feats, &mut pre),
+            Some(f) => featurizer.features_fused(text, 0..n, words, f, &mut feats, &mut pre),
             None => featurizer.features(text, 0..n, &mut feats),
         }
         (0..n)
@@ -1017,17 +1049,27 @@ mod tests {
             fused.fused_words()
         );
         let blocks = fused.fused.as_deref().expect("the model fuses");
+        let row_by_row = static_scores(&plain, &text, None, None);
+        assert_eq!(row_by_row, static_scores(&plain, &text, Some(blocks), None));
+        // Given the tokens' vocabulary positions (as the NER stage finds them), the same.
+        let vocab: Vec<u32> = (0..text.tokens().len())
+            .map(|i| {
+                let at = words.iter().position(|w| *w == text.norm(i));
+                at.map_or(NO_WORD, |p| p as u32)
+            })
+            .collect();
+        assert!(vocab.contains(&NO_WORD));
         assert_eq!(
-            static_scores(&plain, &text, None),
-            static_scores(&plain, &text, Some(blocks))
+            row_by_row,
+            static_scores(&plain, &text, Some(blocks), Some(&vocab))
         );
         assert_eq!(plain.tag(&text), fused.tag(&text));
         // Short sequences: padding blocks on both sides of one and two tokens.
         for body in ["Moscow.", "He met", "a", ""] {
             let t = analyse(body);
             assert_eq!(
-                static_scores(&plain, &t, None),
-                static_scores(&plain, &t, Some(blocks))
+                static_scores(&plain, &t, None, None),
+                static_scores(&plain, &t, Some(blocks), None)
             );
         }
     }

@@ -186,19 +186,21 @@ impl Syntax {
 /// whatever the POS model says (it was trained on web text and misses capitalised names at
 /// the start of news sentences).
 pub fn analyse(text: &Text, pos: &PosTagger, names: &[Span]) -> Syntax {
-    analyse_sentences(text, pos, names, |_| true)
+    analyse_sentences(text, pos, names, None, |_| true)
 }
 
 /// [`analyse`] for the sentences `keep` accepts (by index into [`Text::sentences`]): the
 /// others get default tags and no chunks or clauses. The event stage uses it to skip
-/// sentences without a candidate trigger.
+/// sentences without a candidate trigger. `words` as for
+/// [`PosTagger::tag_range`].
 pub fn analyse_sentences(
     text: &Text,
     pos: &PosTagger,
     names: &[Span],
+    words: Option<&[u32]>,
     keep: impl Fn(usize) -> bool + Copy,
 ) -> Syntax {
-    let mut tags = pos.tag_sentences(text, keep);
+    let mut tags = pos.tag_sentences(text, words, keep);
     if !names.is_empty() {
         let mut k = 0;
         for (i, t) in text.tokens().iter().enumerate() {

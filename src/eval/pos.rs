@@ -191,7 +191,7 @@ pub fn score(tagger: &PosTagger, sentences: &[UdSentence]) -> PosScores {
         let text = analyse(&s.text);
         let gold = project(s, &text);
         tags.clear();
-        tagger.tag_range(&text, 0..text.tokens().len(), &mut scratch, &mut tags);
+        tagger.tag_range(&text, 0..text.tokens().len(), None, &mut scratch, &mut tags);
         for (g, p) in gold.iter().zip(&tags) {
             let Some(g) = g else { continue };
             n += 1;
