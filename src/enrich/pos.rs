@@ -20,6 +20,7 @@
 //! Lemmas: the model carries the verb forms of the training data whose lemma differs from the
 //! form ("met" -> "meet", "expelled" -> "expel"); other forms get suffix rules.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -855,15 +856,20 @@ impl PosTagger {
     /// The lemma of a lower-cased word with its tag: verbs and auxiliaries from the learned
     /// table or suffix rules, plural nouns by suffix rules, everything else as it is.
     pub fn lemma(&self, lower: &str, tag: Tag) -> String {
+        self.lemma_of(lower, tag).into_owned()
+    }
+
+    /// [`PosTagger::lemma`], borrowed where the lemma is the table's or part of the word.
+    pub fn lemma_of<'a>(&'a self, lower: &'a str, tag: Tag) -> Cow<'a, str> {
         if let Some(l) = self.lemmas.get(lower) {
             if tag.is_verbal() {
-                return l.clone();
+                return Cow::Borrowed(l);
             }
         }
         match (tag.upos, tag.form) {
             (Upos::Verb | Upos::Aux, f) => verb_lemma_rule(lower, f),
             (Upos::Noun, _) => noun_lemma_rule(lower),
-            _ => lower.to_string(),
+            _ => Cow::Borrowed(lower),
         }
     }
 
@@ -878,9 +884,9 @@ fn is_vowel(c: u8) -> bool {
 }
 
 /// "-ed", "-ing" and "-s" stripped with the usual spelling rules; a guess for unseen verbs.
-fn verb_lemma_rule(w: &str, form: VerbForm) -> String {
+fn verb_lemma_rule(w: &str, form: VerbForm) -> Cow<'_, str> {
     let b = w.as_bytes();
-    let strip = |suffix: &str| -> Option<String> {
+    let strip = |suffix: &str| -> Option<Cow<'_, str>> {
         let stem = w.strip_suffix(suffix)?;
         let s = stem.as_bytes();
         if s.len() < 2 {
@@ -893,11 +899,11 @@ fn verb_lemma_rule(w: &str, form: VerbForm) -> String {
             && !is_vowel(s[n - 1])
             && !matches!(s[n - 1], b'l' | b's' | b'z' | b'f')
         {
-            return Some(stem[..n - 1].to_string());
+            return Some(Cow::Borrowed(&stem[..n - 1]));
         }
         if n >= 3 && s[n - 1] == s[n - 2] && s[n - 1] == b'l' && s[n - 3] != s[n - 1] {
             // "cancelled" -> "cancel", but "called" keeps "call" (handled by the table).
-            return Some(stem[..n - 1].to_string());
+            return Some(Cow::Borrowed(&stem[..n - 1]));
         }
         // Consonant-vowel-consonant stems usually dropped an "e": "closed" -> "close".
         let last = s[n - 1];
@@ -916,21 +922,21 @@ fn verb_lemma_rule(w: &str, form: VerbForm) -> String {
                 && !stem.ends_with("on")
                 && !stem.ends_with("it");
         if needs_e {
-            return Some(format!("{stem}e"));
+            return Some(Cow::Owned(format!("{stem}e")));
         }
-        Some(stem.to_string())
+        Some(Cow::Borrowed(stem))
     };
     let out = match form {
         VerbForm::Past | VerbForm::Participle if w.ends_with("ied") && b.len() > 4 => {
-            Some(format!("{}y", &w[..w.len() - 3]))
+            Some(Cow::Owned(format!("{}y", &w[..w.len() - 3])))
         }
         VerbForm::Past | VerbForm::Participle if w.ends_with("eed") => {
-            Some(w[..w.len() - 1].to_string())
+            Some(Cow::Borrowed(&w[..w.len() - 1]))
         }
         VerbForm::Past | VerbForm::Participle => strip("ed"),
         VerbForm::Gerund => strip("ing"),
         VerbForm::Third if w.ends_with("ies") && b.len() > 4 => {
-            Some(format!("{}y", &w[..w.len() - 3]))
+            Some(Cow::Owned(format!("{}y", &w[..w.len() - 3])))
         }
         VerbForm::Third
             if w.ends_with("ches")
@@ -940,18 +946,18 @@ fn verb_lemma_rule(w: &str, form: VerbForm) -> String {
                 || w.ends_with("zes")
                 || w.ends_with("oes") =>
         {
-            Some(w[..w.len() - 2].to_string())
+            Some(Cow::Borrowed(&w[..w.len() - 2]))
         }
-        VerbForm::Third => w.strip_suffix('s').map(str::to_string),
+        VerbForm::Third => w.strip_suffix('s').map(Cow::Borrowed),
         _ => None,
     };
-    out.unwrap_or_else(|| w.to_string())
+    out.unwrap_or(Cow::Borrowed(w))
 }
 
 /// Plural nouns to the singular: "expulsions" -> "expulsion", "sanctions" -> "sanction".
-fn noun_lemma_rule(w: &str) -> String {
+fn noun_lemma_rule(w: &str) -> Cow<'_, str> {
     if w.len() > 4 && w.ends_with("ies") {
-        return format!("{}y", &w[..w.len() - 3]);
+        return Cow::Owned(format!("{}y", &w[..w.len() - 3]));
     }
     if w.len() > 3
         && w.ends_with('s')
@@ -959,9 +965,9 @@ fn noun_lemma_rule(w: &str) -> String {
         && !w.ends_with("us")
         && !w.ends_with("is")
     {
-        return w[..w.len() - 1].to_string();
+        return Cow::Borrowed(&w[..w.len() - 1]);
     }
-    w.to_string()
+    Cow::Borrowed(w)
 }
 
 #[cfg(test)]

@@ -201,9 +201,21 @@ pub fn analyse_sentences(
     keep: impl Fn(usize) -> bool + Copy,
 ) -> Syntax {
     let mut tags = pos.tag_sentences(text, words, keep);
+    // Tokens outside the tagged sentences keep their default tags (words are proper nouns).
+    let tagged: Vec<Range<usize>> = if keep(usize::MAX) {
+        vec![0..text.tokens().len()]
+    } else {
+        text.sentences()
+            .iter()
+            .enumerate()
+            .filter(|&(si, _)| keep(si))
+            .map(|(_, s)| s.tokens.clone())
+            .collect()
+    };
     if !names.is_empty() {
         let mut k = 0;
-        for (i, t) in text.tokens().iter().enumerate() {
+        for i in tagged.iter().flat_map(Range::clone) {
+            let t = &text.tokens()[i];
             while k < names.len() && names[k].end <= t.start() {
                 k += 1;
             }
@@ -235,7 +247,7 @@ pub fn analyse_sentences(
             words.buf.push_str(&lower);
             let lower_end = words.buf.len();
             if t.is_verbal() || t.upos == Upos::Noun {
-                words.buf.push_str(&pos.lemma(&lower, t));
+                words.buf.push_str(&pos.lemma_of(&lower, t));
             }
             if let Some(span) = words.spans.get_mut(i) {
                 *span = [start as u32, lower_end as u32, words.buf.len() as u32];
