@@ -134,6 +134,10 @@ enum Cue {
 
 /// What `word` cues, from one lower-casing: this runs for every word of a clause.
 fn cue(word: &str) -> Option<Cue> {
+    // Cue words are three to nine letters, or a month and a full stop ("Sept.").
+    if !(3..=10).contains(&word.len()) {
+        return None;
+    }
     if let Some((buf, len)) = lower(word) {
         let w = &buf[..len];
         let c = match w {
