@@ -157,6 +157,19 @@ pub struct Coder {
     /// the hashed words (a pattern's `=` words and preposition). Sentences without a trigger
     /// are not parsed.
     triggers: HashKeyMap<Option<Vec<u64>>>,
+    /// One bit per [`TRIGGER_BITS`] hash bucket, set where a trigger falls: most words are
+    /// turned away by one read from this small table instead of a map probe.
+    trigger_bits: Vec<u64>,
+}
+
+/// Buckets of [`Coder::trigger_bits`] (a power of two; 8 KiB for some thousands of forms).
+const TRIGGER_BITS: usize = 1 << 16;
+
+/// The bucket of a trigger hash in [`Coder::trigger_bits`].
+#[inline]
+fn trigger_bit(h: u64) -> (usize, u64) {
+    let b = (h >> 40) as usize & (TRIGGER_BITS - 1);
+    (b / 64, 1 << (b % 64))
 }
 
 /// The key of a lower-cased word form: the hash tokens carry from the entity stage.
@@ -255,7 +268,16 @@ impl Coder {
             v.sort_unstable();
             v.dedup();
         }
-        Coder { lexicon, triggers }
+        let mut trigger_bits = vec![0u64; TRIGGER_BITS / 64];
+        for &h in triggers.keys() {
+            let (w, bit) = trigger_bit(h);
+            trigger_bits[w] |= bit;
+        }
+        Coder {
+            lexicon,
+            triggers,
+            trigger_bits,
+        }
     }
 
     /// Which sentences hold a word that may trigger an event other than a bare statement
@@ -263,29 +285,33 @@ impl Coder {
     /// `lower` holds each token's [`lower_hash`](crate::enrich::gazetteer::lower_hash).
     pub fn candidate_sentences(&self, text: &Text, lower: &[u64]) -> Vec<bool> {
         let mut words: Vec<u64> = Vec::new();
+        // What the sentence's triggers need (one of the words each).
+        let mut needed: Vec<&[u64]> = Vec::new();
         text.sentences()
             .iter()
             .map(|s| {
                 words.clear();
-                let mut needs_more = false;
+                needed.clear();
                 for i in s.tokens.clone() {
                     if text.tokens()[i].kind() != TokenKind::Word {
                         continue;
                     }
                     let Some(&h) = lower.get(i) else { continue };
+                    words.push(h);
+                    let (w, bit) = trigger_bit(h);
+                    if self.trigger_bits.get(w).is_none_or(|b| b & bit == 0) {
+                        continue;
+                    }
                     match self.triggers.get(&h) {
                         // A trigger that needs nothing else: no need to read further.
                         Some(None) => return true,
-                        Some(Some(_)) => needs_more = true,
+                        Some(Some(needs)) => needed.push(needs),
                         None => {}
                     }
-                    words.push(h);
                 }
-                needs_more
-                    && words.iter().any(|h| match self.triggers.get(h) {
-                        Some(Some(needs)) => words.iter().any(|w| needs.binary_search(w).is_ok()),
-                        _ => false,
-                    })
+                needed
+                    .iter()
+                    .any(|needs| words.iter().any(|w| needs.binary_search(w).is_ok()))
             })
             .collect()
     }
