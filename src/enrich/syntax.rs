@@ -588,10 +588,8 @@ fn build_clauses(
             .get(n + 1)
             .map_or(range.end, |&k2| chunks[k2].tokens.start);
         // Chunks between this verb group and the next one.
-        let after: Vec<&Chunk> = chunks[k + 1..]
-            .iter()
-            .take_while(|c| c.tokens.start < span_end)
-            .collect();
+        let rest = &chunks[k + 1..];
+        let after = &rest[..rest.partition_point(|c| c.tokens.start < span_end)];
         let mut object = None;
         let mut complement = None;
         let mut idx = 0;

@@ -858,6 +858,7 @@ impl Coder {
         // Per sentence: whether any token may start a date (most sentences have none, and
         // then neither the clause nor the sentence needs reading).
         let mut dated: Vec<Option<bool>> = vec![None; text.sentences().len()];
+        let article_day = article_date.map_or_else(String::new, |d| d.to_string());
         for d in drafts {
             let Some(sentence) = text.sentences().get(d.sentence) else {
                 continue;
@@ -892,8 +893,8 @@ impl Coder {
                         match (&last_date, responds) {
                             (Some(prev), true) => prev.clone(),
                             _ => EventDate {
-                                start: ad.to_string(),
-                                end: ad.to_string(),
+                                start: article_day.clone(),
+                                end: article_day.clone(),
                                 text: None,
                             },
                         }
