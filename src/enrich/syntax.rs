@@ -203,7 +203,7 @@ pub fn analyse_sentences(
     let mut tags = pos.tag_sentences(text, words, keep);
     // Tokens outside the tagged sentences keep their default tags (words are proper nouns).
     let tagged: Vec<Range<usize>> = if keep(usize::MAX) {
-        vec![0..text.tokens().len()]
+        std::iter::once(0..text.tokens().len()).collect()
     } else {
         text.sentences()
             .iter()
