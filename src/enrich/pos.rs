@@ -631,13 +631,17 @@ impl Fused {
 // ---------------------------------------------------------------------------------------------
 // The tagger
 
+/// Irregular verb forms and their lemmas, looked up for every verb tagged (hence a fast hasher:
+/// the keys are the model's own).
+pub type LemmaTable = HashMap<String, String, foldhash::fast::FixedState>;
+
 /// The trained part-of-speech tagger with its verb lemma table.
 #[derive(Debug, Clone)]
 pub struct PosTagger {
     tagger: Tagger,
     tags: Vec<Tag>,
     /// Lower-cased verb forms whose lemma is not the form itself.
-    lemmas: HashMap<String, String>,
+    lemmas: LemmaTable,
     /// Precomputed blocks of known words ([`PosTagger::with_vocabulary`]).
     fused: Option<Box<Fused>>,
 }
@@ -683,7 +687,7 @@ impl PosTagger {
         Ok(PosTagger {
             tagger,
             tags,
-            lemmas,
+            lemmas: lemmas.into_iter().collect(),
             fused: None,
         })
     }
@@ -874,7 +878,7 @@ impl PosTagger {
     }
 
     /// The learned table of irregular verb lemmas (lower-cased form -> lemma).
-    pub fn lemma_table(&self) -> &HashMap<String, String> {
+    pub fn lemma_table(&self) -> &LemmaTable {
         &self.lemmas
     }
 }

@@ -204,7 +204,7 @@ fn verb_forms(l: &str) -> Vec<String> {
 impl Coder {
     /// A coder for `lexicon`; `irregular` maps irregular verb forms to their lemmas (the POS
     /// model's table), so that "met" is known to trigger "meet".
-    pub fn new(lexicon: EventLexicon, irregular: &HashMap<String, String>) -> Coder {
+    pub fn new<S>(lexicon: EventLexicon, irregular: &HashMap<String, String, S>) -> Coder {
         let mut triggers: HashKeyMap<Option<Vec<u64>>> = HashKeyMap::default();
         let mut by_lemma: HashMap<&str, Vec<&str>> = HashMap::new();
         for (form, lemma) in irregular.iter().chain(lexicon.forms()) {

@@ -134,8 +134,44 @@ enum Cue {
 
 /// What `word` cues, from one lower-casing: this runs for every word of a clause.
 fn cue(word: &str) -> Option<Cue> {
-    // Cue words are three to nine letters, or a month and a full stop ("Sept.").
-    if !(3..=10).contains(&word.len()) {
+    // Cue words are three to nine letters, or a month and a full stop ("Sept."), and start
+    // with one of a few three-letter prefixes: most words are turned away before lower-casing.
+    let b = word.as_bytes();
+    if !(3..=10).contains(&b.len()) {
+        return None;
+    }
+    let prefix = [
+        b[0].to_ascii_lowercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
+    if !matches!(
+        &prefix,
+        b"tod"
+            | b"ton"
+            | b"yes"
+            | b"las"
+            | b"pas"
+            | b"mon"
+            | b"tue"
+            | b"wed"
+            | b"thu"
+            | b"fri"
+            | b"sat"
+            | b"sun"
+            | b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"may"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+    ) {
         return None;
     }
     if let Some((buf, len)) = lower(word) {
