@@ -1,5 +1,5 @@
 //! Gazetteer: the project's TSV lexicons (countries, places, organisations, people) as a
-//! case-insensitive phrase matcher over the tokens of a [`Text`](super::text::Text).
+//! case-insensitive phrase matcher over the tokens of a [`Text`].
 //!
 //! Phrases are tokenized with the same tokenizer as articles and matched on the lower-cased
 //! normalised token forms, longest match first, left to right. The lexicons are embedded in the
