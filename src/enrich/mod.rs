@@ -183,12 +183,16 @@ impl Enricher {
         }
         let text = text::analyse(&article.body);
         lap(&mut times.text);
-        // The tokens' vocabulary positions also number the POS tagger's word blocks.
-        let (spans, words) = self.recognizer.recognize_with_words(&text);
+        // Besides the names: the tokens' vocabulary positions, which also number the POS
+        // tagger's word blocks, and their lower-cased hashes, which the entity and event
+        // stages read.
+        let ner::Recognized {
+            spans,
+            words,
+            lower,
+        } = self.recognizer.recognize_with_keys(&text);
         lap(&mut times.ner);
         let date = article.published.map(|p| p.date);
-        // Each token's lower-cased hash: the entity and event stages both read it.
-        let lower = gazetteer::lower_hashes(&text);
         let entities = entities::find(&text, &lower, &spans, &self.lexicon, date);
         lap(&mut times.entities);
         let quotes = quotes::find(&text, &entities);

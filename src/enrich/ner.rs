@@ -698,12 +698,27 @@ impl Fused {
 /// The vocabulary index of a token whose word is not in the vocabulary.
 pub const NO_WORD: u32 = u32::MAX;
 
+/// What [`Recognizer::recognize_with_keys`] finds.
+#[derive(Debug, Clone)]
+pub struct Recognized {
+    /// The named entities, in order, as byte spans of the body.
+    pub spans: Vec<NamedSpan>,
+    /// Each token's index in the model's vocabulary ([`Featurizer::vocab`]; [`NO_WORD`] for
+    /// words not in it), which also numbers the POS tagger's word blocks
+    /// ([`super::pos::PosTagger::with_vocabulary`]).
+    pub words: Vec<u32>,
+    /// Each token's [`lower_hash`], the key of the gazetteer and the entity stage.
+    pub lower: Vec<u64>,
+}
+
 /// A text's per-token attributes and its segments, ready for [`Featurizer::features`].
 #[derive(Debug, Clone)]
 pub struct Doc {
     attrs: Vec<Attr>,
     /// Each token's index in the vocabulary ([`NO_WORD`] when it is not there).
     words: Vec<u32>,
+    /// Each token's [`lower_hash`].
+    lower: Vec<u64>,
     segments: Vec<Range<usize>>,
 }
 
@@ -848,14 +863,14 @@ impl Featurizer {
                 a.prior = self.priors.get(&a.lower).copied().unwrap_or(0);
             }
         }
-        let lowers: Vec<u64> = attrs.iter().map(|a| a.lower).collect();
+        let lower: Vec<u64> = attrs.iter().map(|a| a.lower).collect();
         let starts: Vec<bool> = (0..n)
             .map(|i| may_start(text.tokens()[i].kind(), text.token_text(i)))
             .collect();
         let mut gaz = Vec::new();
-        self.gazetteer.annotate(&lowers, &starts, &mut gaz);
+        self.gazetteer.annotate(&lower, &starts, &mut gaz);
         let mut titles = Vec::new();
-        self.gazetteer.annotate_titles(&lowers, &mut titles);
+        self.gazetteer.annotate_titles(&lower, &mut titles);
         for ((a, g), title) in attrs.iter_mut().zip(gaz).zip(titles) {
             a.gaz = g;
             a.title = title;
@@ -931,6 +946,7 @@ impl Featurizer {
         Doc {
             attrs,
             words,
+            lower,
             segments,
         }
     }
@@ -1504,13 +1520,12 @@ impl Recognizer {
 
     /// Finds the named entities of a text, in order, as byte spans of its body.
     pub fn recognize(&self, text: &Text) -> Vec<NamedSpan> {
-        self.recognize_with_words(text).0
+        self.recognize_with_keys(text).spans
     }
 
-    /// [`Recognizer::recognize`], with each token's index in the model's vocabulary
-    /// ([`Featurizer::vocab`]; [`NO_WORD`] for words not in it), which the POS tagger's
-    /// word blocks are numbered by ([`super::pos::PosTagger::with_vocabulary`]).
-    pub fn recognize_with_words(&self, text: &Text) -> (Vec<NamedSpan>, Vec<u32>) {
+    /// [`Recognizer::recognize`], with the per-token keys it computed on the way, which later
+    /// stages read instead of computing them again.
+    pub fn recognize_with_keys(&self, text: &Text) -> Recognized {
         let doc = self.featurizer.doc(text);
         let mut scratch = Scratch {
             feats: Features::new(N_CTX),
@@ -1561,7 +1576,11 @@ impl Recognizer {
             }
         }
         out.sort_unstable_by_key(|s| s.start);
-        (out, doc.words)
+        Recognized {
+            spans: out,
+            words: doc.words,
+            lower: doc.lower,
+        }
     }
 
     /// Trims, checks and types a CoNLL span for output (see the module docs): a person's
@@ -1643,6 +1662,28 @@ Russian and American diplomats met in Turkey. Putin said the United States and R
 discuss embassies in Washington and Moscow, according to the Kremlin.\n\n\
 EU REJECTS GERMAN CALL TO BOYCOTT BRITISH LAMB\n\n\
 The European Commission said on Thursday it disagreed with German advice to consumers.";
+
+    #[test]
+    fn the_keys_recognition_hands_on_are_the_ones_later_stages_would_compute() {
+        let r = recognizer();
+        let body = format!("{SAMPLE}\n\nÉLYSÉE officials met in Zürich and São Paulo.");
+        let text = analyse(&body);
+        let keys = r.recognize_with_keys(&text);
+        assert_eq!(keys.spans, r.recognize(&text));
+        // The headline and the accented words take the unfused path, the rest the fused one.
+        assert_eq!(keys.lower, crate::enrich::gazetteer::lower_hashes(&text));
+        let vocab = r.featurizer().vocab();
+        for (i, &w) in keys.words.iter().enumerate() {
+            let expected = vocab.words().position(|v| v == text.norm(i));
+            assert_eq!(
+                (w != NO_WORD).then_some(w as usize),
+                expected,
+                "{}",
+                text.norm(i)
+            );
+        }
+        assert!(keys.words.contains(&NO_WORD) && keys.words.iter().any(|&w| w != NO_WORD));
+    }
 
     fn recognizer() -> Recognizer {
         match Recognizer::load_embedded() {

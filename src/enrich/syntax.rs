@@ -201,7 +201,8 @@ pub fn analyse_sentences(
     keep: impl Fn(usize) -> bool + Copy,
 ) -> Syntax {
     let mut tags = pos.tag_sentences(text, words, keep);
-    // Tokens outside the tagged sentences keep their default tags (words are proper nouns).
+    // Tokens outside the tagged sentences keep their default tags (words are proper nouns)
+    // and get no lower-cased form or lemma.
     let tagged: Vec<Range<usize>> = if keep(usize::MAX) {
         std::iter::once(0..text.tokens().len()).collect()
     } else {
@@ -231,32 +232,27 @@ pub fn analyse_sentences(
             }
         }
     }
-    let mut words = Words {
+    let mut forms = Words {
         buf: String::with_capacity(text.body().len()),
         spans: vec![NONE; tags.len()],
     };
     let mut lower = String::new();
-    for (si, s) in text.sentences().iter().enumerate() {
-        if !keep(si) {
-            continue;
+    for i in tagged.iter().flat_map(Range::clone) {
+        let t = tags[i];
+        lowercase_into(text.norm(i), &mut lower);
+        let start = forms.buf.len();
+        forms.buf.push_str(&lower);
+        let lower_end = forms.buf.len();
+        if t.is_verbal() || t.upos == Upos::Noun {
+            forms.buf.push_str(&pos.lemma_of(&lower, t));
         }
-        for i in s.tokens.clone() {
-            let t = tags[i];
-            lowercase_into(text.norm(i), &mut lower);
-            let start = words.buf.len();
-            words.buf.push_str(&lower);
-            let lower_end = words.buf.len();
-            if t.is_verbal() || t.upos == Upos::Noun {
-                words.buf.push_str(&pos.lemma_of(&lower, t));
-            }
-            if let Some(span) = words.spans.get_mut(i) {
-                *span = [start as u32, lower_end as u32, words.buf.len() as u32];
-            }
+        if let Some(span) = forms.spans.get_mut(i) {
+            *span = [start as u32, lower_end as u32, forms.buf.len() as u32];
         }
     }
     let mut syntax = Syntax {
         tags,
-        words,
+        words: forms,
         chunks: Vec::new(),
         clauses: Vec::new(),
     };

@@ -155,7 +155,7 @@ pub struct Coder {
     /// Hashes of the lower-cased word forms that can trigger an event other than a bare
     /// statement, each with what else the sentence must hold: `None` for nothing, else any of
     /// the hashed words (a pattern's `=` words and preposition). Sentences without a trigger
-    /// are not parsed.
+    /// are not parsed. Keyed by [`hash_lowered`], the token key the NER stage hands on.
     triggers: HashKeyMap<Option<Vec<u64>>>,
     /// One bit per [`TRIGGER_BITS`] hash bucket, set where a trigger falls: most words are
     /// turned away by one read from this small table instead of a map probe.
@@ -170,11 +170,6 @@ const TRIGGER_BITS: usize = 1 << 16;
 fn trigger_bit(h: u64) -> (usize, u64) {
     let b = (h >> 40) as usize & (TRIGGER_BITS - 1);
     (b / 64, 1 << (b % 64))
-}
-
-/// The key of a lower-cased word form: the hash tokens carry from the entity stage.
-fn form_hash(lower: &str) -> u64 {
-    hash_lowered(lower)
 }
 
 /// The regular inflections of a verb lemma, generously (a few non-words do no harm).
@@ -244,18 +239,18 @@ impl Coder {
                     p.words
                         .iter()
                         .flat_map(|w| [w.clone(), format!("{w}s"), format!("{w}es")])
-                        .map(|w| form_hash(&w))
+                        .map(|w| hash_lowered(&w))
                         .collect(),
                 )
             } else {
                 p.prep
                     .as_ref()
                     .or(p.particle.as_ref())
-                    .map(|x| vec![form_hash(x)])
+                    .map(|x| vec![hash_lowered(x)])
             };
             for f in forms {
                 let slot = triggers
-                    .entry(form_hash(&f))
+                    .entry(hash_lowered(&f))
                     .or_insert_with(|| Some(Vec::new()));
                 match (&mut *slot, &needs) {
                     (Some(all), Some(n)) => all.extend(n),

@@ -392,6 +392,33 @@ mod tests {
     }
 
     #[test]
+    fn every_date_word_passes_the_cue_prefix_gate() {
+        // Month names from chrono, not from this file; every form in any case.
+        let months = (1..=12).filter_map(|m| chrono::Month::try_from(m as u8).ok());
+        let weekdays = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let mut words: Vec<String> = months.map(|m| m.name().to_string()).collect();
+        let abbreviations: Vec<String> = words.iter().map(|w| w[..3].to_string()).collect();
+        words.extend(weekdays.map(String::from));
+        words.extend(abbreviations.iter().map(|a| format!("{a}.")));
+        words.extend(abbreviations);
+        words.extend(["Sept.", "today", "tonight", "yesterday", "last", "past"].map(String::from));
+        for w in words {
+            for w in [w.to_lowercase(), w.to_uppercase(), w] {
+                assert!(cue(&w).is_some(), "{w}");
+            }
+        }
+        assert!(cue("the").is_none() && cue("Moscow").is_none());
+    }
+
+    #[test]
     fn weekdays_months_and_ranges_resolve_against_the_article_date() {
         assert_eq!(
             dates("They met on Thursday."),
