@@ -1544,11 +1544,7 @@ impl Recognizer {
                 Some(&mut scratch.pre),
             );
             history.set_segment(seg.start);
-            let pre = self
-                .featurizer
-                .fused
-                .as_ref()
-                .map(|_| scratch.pre.as_slice());
+            let pre = self.featurizer.fused.as_ref().map(|_| &mut scratch.pre);
             self.tagger.tag_into(
                 &scratch.feats,
                 pre,

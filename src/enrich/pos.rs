@@ -778,7 +778,7 @@ impl PosTagger {
                     feats,
                     &mut scratch.pre,
                 );
-                Some(scratch.pre.as_slice())
+                Some(&mut scratch.pre)
             }
             None => {
                 scratch.featurizer.features(text, range, feats);

@@ -56,10 +56,10 @@ pub struct Phrase {
     pub head: usize,
 }
 
-/// A prepositional phrase: the preposition (lower-cased) and its noun phrase.
+/// A prepositional phrase: the preposition (its token; [`Syntax::lower`] gives the word)
+/// and its noun phrase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrepPhrase {
-    pub prep: String,
     pub prep_token: usize,
     pub object: Phrase,
 }
@@ -70,16 +70,14 @@ pub struct VerbGroup {
     pub tokens: Range<usize>,
     /// The main verb (the last auxiliary for a bare copula: "are" in "are ready").
     pub main: usize,
-    /// The main verb's lemma ("meet", "expel", "be").
-    pub lemma: String,
     /// A particle right after the verb: "up" in "set up", "out" in "carried out".
     pub particle: Option<usize>,
     /// "were expelled", "has been closed", or a bare participle ("diplomats expelled by").
     pub passive: bool,
     /// "not", "n't", "never" in the group.
     pub negated: bool,
-    /// The modal's lemma: "will", "would", "could", "may", "should", "must", "can"...
-    pub modal: Option<String>,
+    /// The modal's token: "will", "would", "could", "may", "should", "must", "can"...
+    pub modal: Option<usize>,
     /// "to leave".
     pub infinitive: bool,
 }
@@ -105,8 +103,9 @@ pub struct Clause {
     pub agent: Option<Phrase>,
     /// For an infinitive ("to leave"), the clause whose verb or adjective governs it.
     pub governor: Option<usize>,
-    /// For an infinitive, the governing word's lemma: "order", "refuse", "try", "ready".
-    pub control: Option<String>,
+    /// For an infinitive, the governing word's token (its lemma is the control word:
+    /// "order", "refuse", "try", "ready").
+    pub control: Option<usize>,
     /// The subject was taken from another clause (coordination or control), not found here.
     pub subject_inherited: bool,
 }
@@ -167,6 +166,26 @@ impl Syntax {
             "" => self.lower(i),
             l => l,
         }
+    }
+
+    /// A verb group's main verb lemma: "meet", "expel", "be".
+    pub fn verb_lemma(&self, verb: &VerbGroup) -> &str {
+        self.lemma_or_lower(verb.main)
+    }
+
+    /// A verb group's modal, lower-cased: "will", "could".
+    pub fn modal(&self, verb: &VerbGroup) -> Option<&str> {
+        verb.modal.map(|m| self.lower(m))
+    }
+
+    /// The lemma of an infinitive's governing word: "order", "refuse", "try", "ready".
+    pub fn control(&self, clause: &Clause) -> Option<&str> {
+        clause.control.map(|c| self.lemma_or_lower(c))
+    }
+
+    /// A prepositional phrase's preposition, lower-cased.
+    pub fn prep(&self, p: &PrepPhrase) -> &str {
+        self.lower(p.prep_token)
     }
 
     /// The chunks inside a token range. Chunks are in text order and do not overlap, so
@@ -286,8 +305,12 @@ fn np_word(text: &Text, tags: &[Tag], i: usize) -> bool {
 }
 
 fn chunk_sentence(text: &Text, syntax: &mut Syntax, range: Range<usize>) {
-    let tags = &syntax.tags;
-    let mut out = Vec::new();
+    let Syntax {
+        tags, chunks: out, ..
+    } = syntax;
+    let tags = &*tags;
+    // This sentence's chunks are appended after the earlier sentences'.
+    let first = out.len();
     let mut i = range.start;
     let end = range.end;
     // Whether an NP run may continue at `j` (no second pronoun, no determiner after a noun).
@@ -367,7 +390,7 @@ fn chunk_sentence(text: &Text, syntax: &mut Syntax, range: Range<usize>) {
         }
         if t.upos == Upos::Adp || (t.upos == Upos::Sconj && lower_is(text, i, &["of"])) {
             // Particle right after a verb group: "set up", "carried out".
-            let after_vp = out
+            let after_vp = out[first..]
                 .last()
                 .is_some_and(|c: &Chunk| c.kind == ChunkKind::Vp && c.tokens.end == i);
             if after_vp
@@ -402,7 +425,6 @@ fn chunk_sentence(text: &Text, syntax: &mut Syntax, range: Range<usize>) {
         }
         i += 1;
     }
-    syntax.chunks.extend(out);
 }
 
 /// The noun phrase starting at `start`, if any: a run of NP words, coordinated by "and" /
@@ -539,21 +561,18 @@ fn build_clauses(
         let main = vp.head;
         let infinitive = lower_is(text, toks.start, &["to"])
             && matches!(tags[toks.start].upos, Upos::Part | Upos::Adp);
-        let auxes: Vec<usize> = toks
-            .clone()
-            .filter(|&j| tags[j].upos == Upos::Aux)
-            .collect();
+        let auxes = || toks.clone().filter(|&j| tags[j].upos == Upos::Aux);
         let is_verb = tags[main].upos == Upos::Verb;
-        let be_aux = auxes.iter().any(|&j| {
+        let be_aux = auxes().any(|j| {
             j < main
                 && matches!(
                     syntax.lemma(j),
                     "be" | "get" | "is" | "are" | "was" | "were" | "been" | "being"
                 )
         });
-        let perfect_only = auxes
+        let perfect_only = auxes()
             .last()
-            .is_some_and(|&j| j < main && syntax.lemma(j) == "have");
+            .is_some_and(|j| j < main && syntax.lemma(j) == "have");
         // A bare participle is passive ("diplomats expelled by Moscow") unless an object
         // follows (then it is a past tense the tagger took for a participle).
         let object_follows = chunks
@@ -561,12 +580,10 @@ fn build_clauses(
             .is_some_and(|c| c.kind == ChunkKind::Np && c.tokens.start == toks.end);
         let passive = is_verb
             && tags[main].form == VerbForm::Participle
-            && ((be_aux && !perfect_only) || (auxes.is_empty() && !infinitive && !object_follows));
+            && ((be_aux && !perfect_only)
+                || (auxes().next().is_none() && !infinitive && !object_follows));
         let negated = toks.clone().any(|j| lower_is(text, j, &NEGATIONS[..3]));
-        let modal = auxes
-            .iter()
-            .find(|&&j| tags[j].form == VerbForm::Modal)
-            .map(|&j| text.norm(j).to_lowercase());
+        let modal = auxes().find(|&j| tags[j].form == VerbForm::Modal);
         let particle = (toks.end < range.end
             && tags[toks.end].upos == Upos::Adp
             && lower_is(text, toks.end, &PARTICLES)
@@ -574,7 +591,6 @@ fn build_clauses(
                 .get(k + 1)
                 .is_some_and(|c| c.kind == ChunkKind::Pp && c.tokens.start == toks.end))
         .then_some(toks.end);
-        let lemma = syntax.lemma_or_lower(main).to_string();
         let span_start = if n == 0 {
             range.start
         } else {
@@ -628,7 +644,6 @@ fn build_clauses(
                 c.kind == ChunkKind::Pp && c.tokens.start >= span_start && c.tokens.end <= span_end
             })
             .map(|c| PrepPhrase {
-                prep: text.norm(c.tokens.start).to_lowercase(),
                 prep_token: c.tokens.start,
                 object: phrase(c),
             })
@@ -636,7 +651,7 @@ fn build_clauses(
         let agent = if passive {
             preps
                 .iter()
-                .find(|p| p.prep == "by" && p.prep_token >= toks.end)
+                .find(|p| syntax.prep(p) == "by" && p.prep_token >= toks.end)
                 .map(|p| p.object.clone())
         } else {
             None
@@ -666,7 +681,7 @@ fn build_clauses(
                 if gap_ok && passive {
                     // "a list of diplomats to be expelled": the noun before is the patient.
                     governor = Some(g);
-                    control = Some(gc.verb.lemma.clone());
+                    control = Some(gc.verb.main);
                     subject = chunks[..k]
                         .iter()
                         .rev()
@@ -675,17 +690,18 @@ fn build_clauses(
                         .map(phrase);
                 } else if gap_ok {
                     governor = Some(g);
-                    let word = match &gc.complement {
-                        Some(c) if gc.verb.lemma == "be" => syntax.lemma_or_lower(c.head),
-                        _ => gc.verb.lemma.as_str(),
+                    let word_token = match &gc.complement {
+                        Some(c) if syntax.verb_lemma(&gc.verb) == "be" => c.head,
+                        _ => gc.verb.main,
                     };
+                    let word = syntax.lemma_or_lower(word_token);
                     subject = if OBJECT_CONTROL.contains(&word) && gc.object.is_some() {
                         gc.object.clone()
                     } else {
                         gc.subject.clone()
                     };
                     inherited = subject.is_some();
-                    control = Some(word.to_string());
+                    control = Some(word_token);
                 }
             }
         } else {
@@ -750,7 +766,7 @@ fn build_clauses(
                     // first one's governor.
                     if p.verb.infinitive && p.verb.tokens.end + 1 == toks.start {
                         governor = p.governor;
-                        control = p.control.clone();
+                        control = p.control;
                         infinitive_by_coordination = true;
                     }
                 }
@@ -763,7 +779,6 @@ fn build_clauses(
             verb: VerbGroup {
                 tokens: toks,
                 main,
-                lemma,
                 particle,
                 passive,
                 negated,
@@ -818,7 +833,7 @@ mod tests {
                     c.subject
                         .as_ref()
                         .map_or(String::new(), |p| words(&text, &p.tokens)),
-                    c.verb.lemma
+                    s.verb_lemma(&c.verb)
                 );
                 if c.verb.passive {
                     out.push_str("|passive");
@@ -826,7 +841,7 @@ mod tests {
                 if c.verb.negated {
                     out.push_str("|neg");
                 }
-                if let Some(m) = &c.verb.modal {
+                if let Some(m) = s.modal(&c.verb) {
                     out.push_str(&format!("|modal={m}"));
                 }
                 if let Some(p) = c.verb.particle {
@@ -841,12 +856,16 @@ mod tests {
                 if let Some(o) = &c.agent {
                     out.push_str(&format!("|by={}", words(&text, &o.tokens)));
                 }
-                if let Some(o) = &c.control {
+                if let Some(o) = s.control(c) {
                     out.push_str(&format!("|ctl={o}"));
                 }
                 for p in &c.preps {
-                    if p.prep != "by" || c.agent.is_none() {
-                        out.push_str(&format!("|{}={}", p.prep, words(&text, &p.object.tokens)));
+                    if s.prep(p) != "by" || c.agent.is_none() {
+                        out.push_str(&format!(
+                            "|{}={}",
+                            s.prep(p),
+                            words(&text, &p.object.tokens)
+                        ));
                     }
                 }
                 out

@@ -687,14 +687,23 @@ impl Tagger {
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
     ) {
-        self.tag_into(feats, pre, dynamic, out, &mut TagScratch::default());
+        let mut pre = pre.map(<[i32]>::to_vec);
+        self.tag_into(
+            feats,
+            pre.as_mut(),
+            dynamic,
+            out,
+            &mut TagScratch::default(),
+        );
     }
 
-    /// Like [`Tagger::tag_with`], reusing the buffers in `scratch` across calls.
+    /// Like [`Tagger::tag_with`], reusing the buffers in `scratch` across calls. `pre` is
+    /// work space: when its rows are as wide as the table's (the labels fill the lanes), the
+    /// scores are summed into it in place, so it is left holding them, not what it held.
     pub fn tag_into(
         &self,
         feats: &Features,
-        pre: Option<&[i32]>,
+        pre: Option<&mut Vec<i32>>,
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
         scratch: &mut TagScratch,
@@ -703,7 +712,7 @@ impl Tagger {
             16 => self.tag_lanes::<12>(feats, pre, dynamic, out, scratch),
             32 => self.tag_lanes::<28>(feats, pre, dynamic, out, scratch),
             64 => self.tag_lanes::<60>(feats, pre, dynamic, out, scratch),
-            _ => self.tag_slices(feats, pre, dynamic, out),
+            _ => self.tag_slices(feats, pre.map(|p| p.as_slice()), dynamic, out),
         }
     }
 
@@ -720,7 +729,7 @@ impl Tagger {
     fn tag_lanes<const LANES: usize>(
         &self,
         feats: &Features,
-        pre: Option<&[i32]>,
+        pre: Option<&mut Vec<i32>>,
         dynamic: &mut impl Dynamic,
         out: &mut Vec<u16>,
         scratch: &mut TagScratch,
@@ -741,17 +750,24 @@ impl Tagger {
             }
             u32::MAX
         }));
-        let stat = &mut scratch.stat;
-        stat.clear();
-        stat.resize(feats.len() * LANES, 0);
-        if let Some(pre) = pre {
-            for (row, p) in stat
-                .chunks_exact_mut(LANES)
-                .zip(pre.chunks_exact(self.labels.len()))
-            {
-                row[..n_labels].copy_from_slice(&p[..n_labels]);
+        let stat: &mut Vec<i32> = match pre {
+            // Rows as wide as the lanes: sum into them where they are.
+            Some(pre) if self.labels.len() == LANES && pre.len() == feats.len() * LANES => pre,
+            pre => {
+                let stat = &mut scratch.stat;
+                stat.clear();
+                stat.resize(feats.len() * LANES, 0);
+                if let Some(pre) = pre {
+                    for (row, p) in stat
+                        .chunks_exact_mut(LANES)
+                        .zip(pre.chunks_exact(self.labels.len()))
+                    {
+                        row[..n_labels].copy_from_slice(&p[..n_labels]);
+                    }
+                }
+                stat
             }
-        }
+        };
         let mut j = 0;
         for (row, &end) in stat.chunks_exact_mut(LANES).zip(&feats.ends) {
             let Ok(scores) = <&mut [i32; LANES]>::try_from(row) else {

@@ -321,8 +321,9 @@ impl Coder {
         if let Some(l) = self.lexicon.form_lemma(form) {
             return Cow::Borrowed(l);
         }
-        if !self.lexicon.verb_patterns(&clause.verb.lemma).is_empty() {
-            return Cow::Borrowed(&clause.verb.lemma);
+        let lemma = syntax.verb_lemma(&clause.verb);
+        if !self.lexicon.verb_patterns(lemma).is_empty() {
+            return Cow::Borrowed(lemma);
         }
         // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
         let known = |c: &str| !self.lexicon.verb_patterns(c).is_empty();
@@ -348,7 +349,7 @@ impl Coder {
                 }
             }
         }
-        Cow::Borrowed(&clause.verb.lemma)
+        Cow::Borrowed(lemma)
     }
 
     /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
@@ -473,7 +474,7 @@ impl Coder {
                 .preps
                 .iter()
                 .filter(|p| p.prep_token >= clause.verb.tokens.end)
-                .map(|p| p.prep.as_str())
+                .map(|p| syntax.prep(p))
                 .collect();
             let particle = clause.verb.particle.map(|p| syntax.lower(p));
             own.push(self.best(patterns, particle, &preps, &bag));
@@ -493,10 +494,7 @@ impl Coder {
                 code[ci] = None; // "to" + verb without a governor: a purpose, not an act.
                 continue;
             };
-            let control = clause
-                .control
-                .as_deref()
-                .and_then(|w| self.lexicon.control(w));
+            let control = syntax.control(clause).and_then(|w| self.lexicon.control(w));
             match (control, own[ci].as_ref()) {
                 // "a list of diplomats to be expelled": an act, with the governor's subject
                 // as its source.
@@ -524,7 +522,7 @@ impl Coder {
                 }
                 // "agreed to open its borders": an intention to cooperate, whatever the act.
                 (Some(Control::Intent), None)
-                    if clause.control.as_deref().is_some_and(|w| {
+                    if syntax.control(clause).is_some_and(|w| {
                         matches!(
                             w,
                             "agree" | "pledge" | "promise" | "vow" | "offer" | "commit" | "decide"
@@ -566,7 +564,7 @@ impl Coder {
                 }
             }
             let mut confidence = 0.45 + 0.1 * specificity as f64 + bonus;
-            if let Some(m) = verb.modal.as_deref().filter(|_| !verb.negated) {
+            if let Some(m) = syntax.modal(verb).filter(|_| !verb.negated) {
                 match m {
                     "will" | "would" | "shall" | "'ll" => {
                         if !clause.verb.infinitive {
@@ -642,8 +640,8 @@ impl Coder {
         let mut targets = phrase_actors(&clause.object, limit);
         if targets.is_empty() {
             for p in &clause.preps {
-                if p.prep_token < clause.verb.tokens.end || !TARGET_PREPS.contains(&p.prep.as_str())
-                {
+                let prep = ctx.syntax.prep(p);
+                if p.prep_token < clause.verb.tokens.end || !TARGET_PREPS.contains(&prep) {
                     continue;
                 }
                 let found = ctx.actors(&p.object.tokens, p.object.head);
@@ -652,7 +650,7 @@ impl Coder {
                     .into_iter()
                     .filter(|f| {
                         f.entity.is_none_or(|e| {
-                            !(ctx.entities[e].kind == EntityKind::Gpe && p.prep == "in")
+                            !(ctx.entities[e].kind == EntityKind::Gpe && prep == "in")
                         })
                     })
                     .collect();
@@ -691,7 +689,7 @@ impl Coder {
             }
             let speech = clauses[..ci].iter().rev().find(|c| {
                 c.sentence == clause.sentence
-                    && SPEECH.contains(&c.verb.lemma.as_str())
+                    && SPEECH.contains(&ctx.syntax.verb_lemma(&c.verb))
                     && !c.verb.negated
             });
             let Some(speech) = speech else { continue };
@@ -847,7 +845,8 @@ impl Coder {
         article_date: Option<NaiveDate>,
     ) -> Vec<Event> {
         let text = ctx.text;
-        drafts.sort_by_key(|d| (d.trigger.start, d.info.code.clone()));
+        drafts
+            .sort_by(|a, b| (a.trigger.start, &a.info.code).cmp(&(b.trigger.start, &b.info.code)));
         let mut out = Vec::new();
         let mut last_date: Option<EventDate> = None;
         // Per sentence: whether any token may start a date (most sentences have none, and
