@@ -56,18 +56,18 @@ fn main() -> ExitCode {
             println!(
                 "  clause verb={} lemma={} passive={} inf={} neg={} modal={:?} subj={:?} obj={:?} comp={:?} agent={:?} gov={:?} ctl={:?} preps={:?}",
                 words(&c.verb.tokens),
-                c.verb.lemma,
+                s.verb_lemma(&c.verb),
                 c.verb.passive,
                 c.verb.infinitive,
                 c.verb.negated,
-                c.verb.modal,
+                s.modal(&c.verb),
                 c.subject.as_ref().map(|p| words(&p.tokens)),
                 c.object.as_ref().map(|p| words(&p.tokens)),
                 c.complement.as_ref().map(|p| words(&p.tokens)),
                 c.agent.as_ref().map(|p| words(&p.tokens)),
                 c.governor,
-                c.control,
-                c.preps.iter().map(|p| format!("{} {}", p.prep, words(&p.object.tokens))).collect::<Vec<_>>()
+                s.control(c),
+                c.preps.iter().map(|p| format!("{} {}", s.prep(p), words(&p.object.tokens))).collect::<Vec<_>>()
             );
         }
     }

@@ -571,7 +571,7 @@ fn build_clauses(
                 )
         });
         let perfect_only = auxes()
-            .last()
+            .next_back()
             .is_some_and(|j| j < main && syntax.lemma(j) == "have");
         // A bare participle is passive ("diplomats expelled by Moscow") unless an object
         // follows (then it is a past tense the tagger took for a participle).
