@@ -201,8 +201,14 @@ pub struct Features {
     keys: Vec<u64>,
     ends: Vec<u32>,
     ctx: Vec<u64>,
+    /// Per token: the most its context keys can add to one label's score over another's
+    /// ([`NO_BOUND`] when unknown).
+    ctx_spread: Vec<i32>,
     n_ctx: usize,
 }
+
+/// A context spread that bounds nothing: the context keys are always probed.
+pub const NO_BOUND: i32 = i32::MAX;
 
 impl Features {
     pub fn new(n_ctx: usize) -> Features {
@@ -210,6 +216,7 @@ impl Features {
             keys: Vec::new(),
             ends: Vec::new(),
             ctx: Vec::new(),
+            ctx_spread: Vec::new(),
             n_ctx,
         }
     }
@@ -219,6 +226,7 @@ impl Features {
         self.keys.clear();
         self.ends.clear();
         self.ctx.clear();
+        self.ctx_spread.clear();
     }
 
     /// Adds a static feature key to the current token.
@@ -230,10 +238,18 @@ impl Features {
     /// Closes the current token with its context keys (exactly `n_ctx` of them are used;
     /// missing ones are zero).
     pub fn end_token(&mut self, ctx: &[u64]) {
+        self.end_token_bounded(ctx, NO_BOUND);
+    }
+
+    /// [`Features::end_token`] with what [`Tagger::context_spread`] says of `ctx`: when the
+    /// rest of the token's scores already decide its label by more than `spread`, the tagger
+    /// does not look the context keys up (they cannot change the decision).
+    pub fn end_token_bounded(&mut self, ctx: &[u64], spread: i32) {
         self.ends.push(self.keys.len() as u32);
         for k in 0..self.n_ctx {
             self.ctx.push(ctx.get(k).copied().unwrap_or(0));
         }
+        self.ctx_spread.push(spread);
     }
 
     pub fn len(&self) -> usize {
@@ -256,6 +272,10 @@ impl Features {
 
     fn ctx(&self, i: usize) -> &[u64] {
         &self.ctx[i * self.n_ctx..(i + 1) * self.n_ctx]
+    }
+
+    fn ctx_spread(&self, i: usize) -> i32 {
+        self.ctx_spread.get(i).copied().unwrap_or(NO_BOUND)
     }
 }
 
@@ -311,6 +331,27 @@ fn context_keys(feats: &Features, i: usize, p1: u16, mut f: impl FnMut(u64)) {
             f(combine(combine(T_CTX + k as u64, h1), c));
         }
     }
+}
+
+/// Whether the best allowed score leads every other allowed one by more than `spread`, so
+/// that nothing adding at most `spread` to one label over another can change
+/// [`argmax_allowed`]'s choice.
+#[inline]
+fn settled(scores: &[i32], allowed: &[bool], spread: i32) -> bool {
+    let (mut best, mut second) = (i64::MIN, i64::MIN);
+    for (&s, &ok) in scores.iter().zip(allowed) {
+        let s = i64::from(s);
+        if !ok {
+            continue;
+        }
+        if s > best {
+            second = best;
+            best = s;
+        } else if s > second {
+            second = s;
+        }
+    }
+    second == i64::MIN || best - second > i64::from(spread)
 }
 
 #[inline]
@@ -716,6 +757,28 @@ impl Tagger {
         }
     }
 
+    /// The most that a token's context keys `ctx` (as given to [`Features::end_token`])
+    /// can add to one label's score over another's, whatever the previous label.
+    pub fn context_spread(&self, ctx: &[u64]) -> i32 {
+        let mut scores = vec![0i32; self.labels.len()];
+        let mut widest = 0i64;
+        for p1 in (0..self.labels.len() as u16).chain([START]) {
+            scores.fill(0);
+            let h1 = u64::from(p1) + 1;
+            for (k, &c) in ctx.iter().take(self.n_ctx).enumerate() {
+                if c != 0 {
+                    self.table
+                        .add(combine(combine(T_CTX + k as u64, h1), c), &mut scores);
+                }
+            }
+            let (lo, hi) = scores.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &s| {
+                (lo.min(i64::from(s)), hi.max(i64::from(s)))
+            });
+            widest = widest.max(hi.saturating_sub(lo));
+        }
+        i32::try_from(widest).unwrap_or(NO_BOUND)
+    }
+
     /// The sum of the quantized rows of `keys` (absent keys add nothing).
     pub fn sum_rows(&self, keys: &[u64]) -> Vec<i32> {
         let mut scores = vec![0i32; self.labels.len()];
@@ -789,11 +852,6 @@ impl Tagger {
                 continue;
             };
             self.history.add(p1, p2, scores);
-            context_keys(feats, i, p1, |k| {
-                if self.table.may_contain(k) {
-                    self.table.add_lanes(self.table.home(k), k, scores);
-                }
-            });
             dyn_keys.clear();
             dynamic.keys(i, dyn_keys);
             for &k in dyn_keys.iter() {
@@ -801,7 +859,16 @@ impl Tagger {
                     self.table.add_lanes(self.table.home(k), k, scores);
                 }
             }
-            let best = argmax_allowed(&scores[..n_labels], self.labels.allowed_row(p1));
+            let allowed = self.labels.allowed_row(p1);
+            let spread = feats.ctx_spread(i);
+            if spread == NO_BOUND || !settled(&scores[..n_labels], allowed, spread) {
+                context_keys(feats, i, p1, |k| {
+                    if self.table.may_contain(k) {
+                        self.table.add_lanes(self.table.home(k), k, scores);
+                    }
+                });
+            }
+            let best = argmax_allowed(&scores[..n_labels], allowed);
             dynamic.observe(i, best);
             out.push(best);
             p2 = p1;
@@ -1168,6 +1235,20 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decision_is_settled_only_by_more_than_the_spread() {
+        let all = [true; 4];
+        assert!(settled(&[10, 5, 3, 0], &all, 4));
+        // A lead of exactly the spread could become a tie, which the first label wins.
+        assert!(!settled(&[10, 5, 3, 0], &all, 5));
+        assert!(!settled(&[5, 10, 3, 0], &all, 5));
+        // Only allowed labels compete; one allowed label is settled whatever the scores.
+        assert!(settled(&[10, 9, 3, 0], &[true, false, true, true], 6));
+        assert!(!settled(&[10, 9, 3, 0], &all, 6));
+        assert!(settled(&[0, 9, 3, 0], &[true, false, false, false], 1000));
+        assert!(settled(&[], &[], 0));
+    }
 
     /// Toy chunking task: "a" starts an A chunk, "b" a B chunk, "x" continues the current chunk
     /// (or is outside after "o"/at the start). Tagging "x" needs the previous label.
