@@ -333,13 +333,14 @@ fn context_keys(feats: &Features, i: usize, p1: u16, mut f: impl FnMut(u64)) {
     }
 }
 
-/// Whether the best allowed score leads every other allowed one by more than `spread`, so
-/// that nothing adding at most `spread` to one label over another can change
-/// [`argmax_allowed`]'s choice.
+/// [`argmax_allowed`]'s choice, when the best allowed score leads every other allowed one
+/// by more than `spread`: then nothing adding at most `spread` to one label over another can
+/// change it.
 #[inline]
-fn settled(scores: &[i32], allowed: &[bool], spread: i32) -> bool {
+fn settled(scores: &[i32], allowed: &[bool], spread: i32) -> Option<u16> {
     let (mut best, mut second) = (i64::MIN, i64::MIN);
-    for (&s, &ok) in scores.iter().zip(allowed) {
+    let mut label = 0;
+    for (l, (&s, &ok)) in scores.iter().zip(allowed).enumerate() {
         let s = i64::from(s);
         if !ok {
             continue;
@@ -347,11 +348,12 @@ fn settled(scores: &[i32], allowed: &[bool], spread: i32) -> bool {
         if s > best {
             second = best;
             best = s;
+            label = l;
         } else if s > second {
             second = s;
         }
     }
-    second == i64::MIN || best - second > i64::from(spread)
+    (second == i64::MIN || best - second > i64::from(spread)).then_some(label as u16)
 }
 
 #[inline]
@@ -861,14 +863,17 @@ impl Tagger {
             }
             let allowed = self.labels.allowed_row(p1);
             let spread = feats.ctx_spread(i);
-            if spread == NO_BOUND || !settled(&scores[..n_labels], allowed, spread) {
+            let decided = (spread != NO_BOUND)
+                .then(|| settled(&scores[..n_labels], allowed, spread))
+                .flatten();
+            let best = decided.unwrap_or_else(|| {
                 context_keys(feats, i, p1, |k| {
                     if self.table.may_contain(k) {
                         self.table.add_lanes(self.table.home(k), k, scores);
                     }
                 });
-            }
-            let best = argmax_allowed(&scores[..n_labels], allowed);
+                argmax_allowed(&scores[..n_labels], allowed)
+            });
             dynamic.observe(i, best);
             out.push(best);
             p2 = p1;
@@ -1239,15 +1244,24 @@ mod tests {
     #[test]
     fn a_decision_is_settled_only_by_more_than_the_spread() {
         let all = [true; 4];
-        assert!(settled(&[10, 5, 3, 0], &all, 4));
+        assert_eq!(settled(&[10, 5, 3, 0], &all, 4), Some(0));
+        assert_eq!(settled(&[3, 5, 10, 0], &all, 4), Some(2));
         // A lead of exactly the spread could become a tie, which the first label wins.
-        assert!(!settled(&[10, 5, 3, 0], &all, 5));
-        assert!(!settled(&[5, 10, 3, 0], &all, 5));
+        assert_eq!(settled(&[10, 5, 3, 0], &all, 5), None);
+        assert_eq!(settled(&[5, 10, 3, 0], &all, 5), None);
         // Only allowed labels compete; one allowed label is settled whatever the scores.
-        assert!(settled(&[10, 9, 3, 0], &[true, false, true, true], 6));
-        assert!(!settled(&[10, 9, 3, 0], &all, 6));
-        assert!(settled(&[0, 9, 3, 0], &[true, false, false, false], 1000));
-        assert!(settled(&[], &[], 0));
+        assert_eq!(
+            settled(&[10, 9, 3, 0], &[true, false, true, true], 6),
+            Some(0)
+        );
+        assert_eq!(settled(&[10, 9, 3, 0], &all, 6), None);
+        assert_eq!(
+            settled(&[0, 9, 3, 0], &[false, false, true, false], 1000),
+            Some(2)
+        );
+        // Nothing allowed: the first label, as argmax_allowed says.
+        assert_eq!(settled(&[0, 9], &[false, false], 0), Some(0));
+        assert_eq!(argmax_allowed(&[0, 9], &[false, false]), 0);
     }
 
     /// Toy chunking task: "a" starts an A chunk, "b" a B chunk, "x" continues the current chunk
