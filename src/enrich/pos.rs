@@ -343,7 +343,7 @@ impl Featurizer {
             for nb in Neighbour::ALL {
                 neighbour_keys(nb, self.neighbour(j, nb), feats);
             }
-            self.pair_keys(j, feats, NO_BOUND);
+            self.pair_keys(j, feats, false, NO_BOUND);
         }
     }
 
@@ -354,15 +354,18 @@ impl Featurizer {
     }
 
     /// The features of two words at once (the bigrams with the previous and the next word,
-    /// the previous and current short shapes), the first token's shape, and closes token `j`
-    /// (its word is the context key, whose [`Tagger::context_spread`] is `ctx_spread`).
-    fn pair_keys(&self, j: usize, feats: &mut Features, ctx_spread: i32) {
+    /// the previous and current short shapes, unless `shapes_added` says the caller added
+    /// that row), the first token's shape, and closes token `j` (its word is the context
+    /// key, whose [`Tagger::context_spread`] is `ctx_spread`).
+    fn pair_keys(&self, j: usize, feats: &mut Features, shapes_added: bool, ctx_spread: i32) {
         let t = &self.hashes[j];
         let w = |nb: Neighbour| self.neighbour(j, nb).map_or(pad(nb.offset()), |h| h.word);
         feats.push(combine(combine(F_BI_L, w(Neighbour::Prev)), t.word));
         feats.push(combine(combine(F_BI_R, t.word), w(Neighbour::Next)));
-        let short_m1 = self.neighbour(j, Neighbour::Prev).map_or(PAD, |h| h.short);
-        feats.push(combine(F_SHAPE_M1, combine(short_m1, t.short)));
+        if !shapes_added {
+            let short_m1 = self.neighbour(j, Neighbour::Prev).map_or(PAD, |h| h.short);
+            feats.push(combine(F_SHAPE_M1, combine(short_m1, t.short)));
+        }
         if j == 0 {
             feats.push(combine(F_FIRST, t.short));
         }
@@ -442,7 +445,19 @@ impl Featurizer {
                     None => neighbour_keys(nb, Some(&self.hashes[k as usize]), feats),
                 }
             }
-            self.pair_keys(j, feats, record(j).map_or(NO_BOUND, |r| r.ctx_spread));
+            // The shape pair's row, when both shapes are among the common ones.
+            let shape = |k: Option<usize>| match k {
+                None => Some(PAD_SHAPE),
+                Some(k) => record(k).map(|r| r.shape).filter(|&s| s != NO_SHAPE),
+            };
+            let pair = shape(j.checked_sub(1))
+                .zip(shape(Some(j)))
+                .and_then(|(a, b)| fused.shape_pair(a, b));
+            if let Some(block) = pair {
+                add_row(row, block);
+            }
+            let spread = record(j).map_or(NO_BOUND, |r| r.ctx_spread);
+            self.pair_keys(j, feats, pair.is_some(), spread);
         }
     }
 }
@@ -528,6 +543,31 @@ struct Fused {
     records: Vec<WordRecord>,
     /// What a padding position gives as each [`Neighbour`].
     pad: [[i16; N_LABELS]; 4],
+    /// The rows of the previous and current short shapes ([`F_SHAPE_M1`]) for the commonest
+    /// shapes of the vocabulary, by their numbers ([`WordRecord::shape`]; [`PAD_SHAPE`]
+    /// before the first token): `n_shapes` rows per previous shape.
+    shape_pairs: Vec<[i16; N_LABELS]>,
+    n_shapes: usize,
+}
+
+/// How many short shapes have numbers in [`Fused::shape_pairs`], the padding included
+/// (32 × 32 rows of 56 bytes: 56 KiB, which stays in cache).
+const MAX_SHAPES: usize = 32;
+/// The number of the padding shape (before the first token).
+const PAD_SHAPE: u8 = 0;
+/// A word whose short shape has no number.
+const NO_SHAPE: u8 = u8::MAX;
+
+impl Fused {
+    /// The row of shape `a` before shape `b`.
+    #[inline]
+    fn shape_pair(&self, a: u8, b: u8) -> Option<&[i16; N_LABELS]> {
+        let (a, b) = (usize::from(a), usize::from(b));
+        if a >= self.n_shapes || b >= self.n_shapes {
+            return None;
+        }
+        self.shape_pairs.get(a * self.n_shapes + b)
+    }
 }
 
 /// What tagging needs about a known word, in six cache lines.
@@ -544,6 +584,8 @@ struct WordRecord {
     fits: u8,
     /// The word's [`Tagger::context_spread`].
     ctx_spread: i32,
+    /// The number of the word's short shape in [`Fused::shape_pairs`] ([`NO_SHAPE`]: none).
+    shape: u8,
 }
 
 impl WordRecord {
@@ -613,6 +655,7 @@ impl Fused {
                 neighbours: [[0; N_LABELS]; 4],
                 fits: 0,
                 ctx_spread: tagger.context_spread(&[h.word]),
+                shape: NO_SHAPE,
             };
             for nb in Neighbour::ALL {
                 if let Some(block) = narrow(sum(&|f| neighbour_keys(nb, Some(&h), f))) {
@@ -623,11 +666,37 @@ impl Fused {
             index.insert(h.exact, records.len() as u32);
             records.push(record);
         }
+        // Number the commonest short shapes of the vocabulary (ties by hash, so the
+        // numbering does not depend on hash map order), the padding first.
+        let mut counts: HashMap<u64, usize> = HashMap::new();
+        for r in &records {
+            *counts.entry(r.short).or_default() += 1;
+        }
+        let mut common: Vec<(u64, usize)> = counts.into_iter().collect();
+        common.sort_unstable_by_key(|&(short, n)| (std::cmp::Reverse(n), short));
+        let shorts: Vec<u64> = std::iter::once(PAD)
+            .chain(common.iter().map(|&(short, _)| short).filter(|&s| s != PAD))
+            .take(MAX_SHAPES)
+            .collect();
+        for r in &mut records {
+            if let Some(k) = shorts.iter().position(|&s| s == r.short) {
+                r.shape = k as u8;
+            }
+        }
+        let mut shape_pairs = Vec::with_capacity(shorts.len() * shorts.len());
+        for &a in &shorts {
+            for &b in &shorts {
+                let key = combine(F_SHAPE_M1, combine(a, b));
+                shape_pairs.push(narrow(sum(&|f| f.push(key)))?);
+            }
+        }
         Some(Fused {
             index,
             by_vocab,
             records,
             pad: pad_blocks,
+            n_shapes: shorts.len(),
+            shape_pairs,
         })
     }
 }
