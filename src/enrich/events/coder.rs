@@ -971,33 +971,45 @@ impl Coder {
                 end: sentence.span.end,
                 text: text.slice(sentence.span).to_string(),
             };
-            for (s, t) in pairs {
+            // What the draft's events share; each pair adds its actors and confidence. The
+            // last pair takes the shared parts, the others copy them.
+            let shared = Event {
+                cameo: Cameo {
+                    code: info.code.clone(),
+                    root: info.code[..2].to_string(),
+                    label: info.label.clone(),
+                    quad_class: info.quad_class,
+                    goldstein: info.goldstein,
+                },
+                plover: info.plover.clone(),
+                source: None,
+                target: None,
+                date,
+                location,
+                sentence: sentence_span,
+                trigger,
+                confidence: 0.0,
+            };
+            let actor = |f: Option<&Found>| {
+                f.map(|f| Actor {
+                    entity_id: f.entity.map(|e| ctx.entities[e].id.clone()),
+                    code: f.code.clone(),
+                })
+            };
+            let event = |mut e: Event, (s, t): (Option<&Found>, Option<&Found>)| {
                 let mut confidence = d.confidence;
                 confidence += if s.is_some() { 0.15 } else { -0.1 };
                 confidence += if t.is_some() { 0.15 } else { -0.05 };
-                let actor = |f: Option<&Found>| {
-                    f.map(|f| Actor {
-                        entity_id: f.entity.map(|e| ctx.entities[e].id.clone()),
-                        code: f.code.clone(),
-                    })
-                };
-                out.push(Event {
-                    cameo: Cameo {
-                        code: info.code.clone(),
-                        root: info.code[..2].to_string(),
-                        label: info.label.clone(),
-                        quad_class: info.quad_class,
-                        goldstein: info.goldstein,
-                    },
-                    plover: info.plover.clone(),
-                    source: actor(s),
-                    target: actor(t),
-                    date: date.clone(),
-                    location: location.clone(),
-                    sentence: sentence_span.clone(),
-                    trigger: trigger.clone(),
-                    confidence: (confidence.clamp(0.05, 0.95) * 100.0).round() / 100.0,
-                });
+                e.source = actor(s);
+                e.target = actor(t);
+                e.confidence = (confidence.clamp(0.05, 0.95) * 100.0).round() / 100.0;
+                e
+            };
+            if let Some((&last, rest)) = pairs.split_last() {
+                for &pair in rest {
+                    out.push(event(shared.clone(), pair));
+                }
+                out.push(event(shared, last));
             }
             let _ = d.specificity;
         }
