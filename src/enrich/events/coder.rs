@@ -2,7 +2,6 @@
 //! with control words ("refused to meet"), modality and negation, passive voice, actors, dates
 //! and places.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -160,6 +159,74 @@ pub struct Coder {
     /// One bit per [`TRIGGER_BITS`] hash bucket, set where a trigger falls: most words are
     /// turned away by one read from this small table instead of a map probe.
     trigger_bits: Vec<u64>,
+    /// Every inflected form that [`suffix_lemma`] takes to a lexicon verb ("expelled" ->
+    /// "expel"), with that verb: one probe instead of trying each suffix.
+    inflected: HashMap<String, String, foldhash::fast::FixedState>,
+}
+
+/// Suffixes of regular verb forms, tried in this order.
+const VERB_SUFFIXES: [&str; 5] = ["ing", "ed", "es", "s", "d"];
+
+/// The verb lemma a regular inflected `form` has by suffix rules, when `known` accepts it:
+/// "expelled" -> "expel", "closing" -> "close", "stopped" -> "stop", "tried" -> "try".
+fn suffix_lemma(form: &str, known: impl Fn(&str) -> bool) -> Option<String> {
+    for suffix in VERB_SUFFIXES {
+        let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) else {
+            continue;
+        };
+        if known(stem) {
+            return Some(stem.to_string());
+        }
+        let with_e = format!("{stem}e");
+        if known(&with_e) {
+            return Some(with_e);
+        }
+        let b = stem.as_bytes();
+        if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && known(&stem[..stem.len() - 1]) {
+            return Some(stem[..stem.len() - 1].to_string());
+        }
+        if let Some(y) = stem.strip_suffix('i') {
+            let with_y = format!("{y}y");
+            if known(&with_y) {
+                return Some(with_y);
+            }
+        }
+    }
+    None
+}
+
+/// [`Coder::inflected`]: any form [`suffix_lemma`] takes to a verb `lemma` is the lemma, or
+/// its `e`-less, doubled-consonant or `y`-to-`i` stem, plus a suffix; each such form gets
+/// what [`suffix_lemma`] itself says of it (another lemma may come first).
+fn inflections<'a>(
+    lemmas: impl IntoIterator<Item = &'a str>,
+    known: impl Fn(&str) -> bool + Copy,
+) -> HashMap<String, String, foldhash::fast::FixedState> {
+    let mut out = HashMap::default();
+    for lemma in lemmas {
+        let mut stems = vec![lemma.to_string()];
+        if let Some(last) = lemma.chars().last() {
+            stems.push(format!("{lemma}{last}"));
+        }
+        if let Some(bare) = lemma.strip_suffix('e') {
+            stems.push(bare.to_string());
+        }
+        if let Some(bare) = lemma.strip_suffix('y') {
+            stems.push(format!("{bare}i"));
+        }
+        for stem in &stems {
+            for suffix in VERB_SUFFIXES {
+                let form = format!("{stem}{suffix}");
+                if out.contains_key(&form) {
+                    continue;
+                }
+                if let Some(l) = suffix_lemma(&form, known) {
+                    out.insert(form, l);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Buckets of [`Coder::trigger_bits`] (a power of two; 8 KiB for some thousands of forms).
@@ -268,10 +335,17 @@ impl Coder {
             let (w, bit) = trigger_bit(h);
             trigger_bits[w] |= bit;
         }
+        let known = |c: &str| !lexicon.verb_patterns(c).is_empty();
+        let verbs = lexicon
+            .patterns()
+            .filter(|p| p.kind == TriggerKind::Verb)
+            .map(|p| p.lemma.as_str());
+        let inflected = inflections(verbs, known);
         Coder {
             lexicon,
             triggers,
             trigger_bits,
+            inflected,
         }
     }
 
@@ -316,40 +390,17 @@ impl Coder {
     }
 
     /// The verb lemma a clause is matched with: the lexicon's irregular forms first.
-    fn verb_lemma<'a>(&'a self, syntax: &'a Syntax, clause: &'a Clause) -> Cow<'a, str> {
+    fn verb_lemma<'a>(&'a self, syntax: &'a Syntax, clause: &'a Clause) -> &'a str {
         let form = syntax.lower(clause.verb.main);
         if let Some(l) = self.lexicon.form_lemma(form) {
-            return Cow::Borrowed(l);
+            return l;
         }
         let lemma = syntax.verb_lemma(&clause.verb);
         if !self.lexicon.verb_patterns(lemma).is_empty() {
-            return Cow::Borrowed(lemma);
+            return lemma;
         }
         // The lemmatiser's suffix rules guess; the lexicon knows which verbs exist.
-        let known = |c: &str| !self.lexicon.verb_patterns(c).is_empty();
-        for suffix in ["ing", "ed", "es", "s", "d"] {
-            let Some(stem) = form.strip_suffix(suffix).filter(|s| s.len() >= 2) else {
-                continue;
-            };
-            if known(stem) {
-                return Cow::Borrowed(stem);
-            }
-            let with_e = format!("{stem}e");
-            if known(&with_e) {
-                return Cow::Owned(with_e);
-            }
-            let b = stem.as_bytes();
-            if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && known(&stem[..stem.len() - 1]) {
-                return Cow::Borrowed(&stem[..stem.len() - 1]);
-            }
-            if let Some(y) = stem.strip_suffix('i') {
-                let with_y = format!("{y}y");
-                if known(&with_y) {
-                    return Cow::Owned(with_y);
-                }
-            }
-        }
-        Cow::Borrowed(lemma)
+        self.inflected.get(form).map_or(lemma, String::as_str)
     }
 
     /// The lemmas a pattern's `=` words are checked against: the clause after the verb to
@@ -456,7 +507,7 @@ impl Coder {
         let mut own: Vec<Option<Match>> = Vec::with_capacity(n);
         for clause in &syntax.clauses {
             let lemma = self.verb_lemma(syntax, clause);
-            let patterns = self.lexicon.verb_patterns(&lemma);
+            let patterns = self.lexicon.verb_patterns(lemma);
             if patterns.is_empty() {
                 own.push(None);
                 continue;
@@ -1047,6 +1098,48 @@ impl Coder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_inflection_table_says_what_the_suffix_rules_say() {
+        let lexicon = EventLexicon::embedded().expect("lexicon loads");
+        let coder = Coder::new(lexicon.clone(), &HashMap::<String, String>::new());
+        let known = |c: &str| !lexicon.verb_patterns(c).is_empty();
+        assert_eq!(
+            coder.inflected.get("expelled").map(String::as_str),
+            Some("expel")
+        );
+        assert_eq!(
+            coder.inflected.get("closing").map(String::as_str),
+            Some("close")
+        );
+        // Every word of the example articles, the table's own forms, and words that look
+        // inflected but are not.
+        let mut forms: Vec<String> = coder.inflected.keys().cloned().collect();
+        for body in [
+            include_str!("../../../data/articles/01-istanbul-embassy-talks.txt"),
+            include_str!("../../../data/articles/02-un-aid-sudan.txt"),
+            include_str!("../../../data/articles/03-eu-sanctions.txt"),
+            include_str!("../../../data/articles/04-uk-budget.txt"),
+        ] {
+            forms.extend(
+                body.split(|c: char| !c.is_alphabetic())
+                    .map(str::to_lowercase),
+            );
+        }
+        forms.extend(
+            [
+                "ties", "dies", "sing", "bring", "shed", "seed", "need", "ed", "sing", "ss", "iing",
+            ]
+            .map(String::from),
+        );
+        for form in &forms {
+            assert_eq!(
+                coder.inflected.get(form.as_str()),
+                suffix_lemma(form, known).as_ref(),
+                "{form}"
+            );
+        }
+    }
 
     #[test]
     fn control_words_recode_the_infinitive() {
