@@ -353,22 +353,20 @@ impl Coder {
     /// (with the other words its patterns need).
     /// `lower` holds each token's [`lower_hash`](crate::enrich::gazetteer::lower_hash).
     pub fn candidate_sentences(&self, text: &Text, lower: &[u64]) -> Vec<bool> {
-        let mut words: Vec<u64> = Vec::new();
+        let tokens = text.tokens();
+        let word = |i: usize| tokens.get(i).is_some_and(|t| t.kind() == TokenKind::Word);
         // What the sentence's triggers need (one of the words each).
         let mut needed: Vec<&[u64]> = Vec::new();
         text.sentences()
             .iter()
             .map(|s| {
-                words.clear();
+                let keys = lower
+                    .get(s.tokens.start..s.tokens.end.min(lower.len()))
+                    .unwrap_or_default();
                 needed.clear();
-                for i in s.tokens.clone() {
-                    if text.tokens()[i].kind() != TokenKind::Word {
-                        continue;
-                    }
-                    let Some(&h) = lower.get(i) else { continue };
-                    words.push(h);
+                for (i, &h) in s.tokens.clone().zip(keys) {
                     let (w, bit) = trigger_bit(h);
-                    if self.trigger_bits.get(w).is_none_or(|b| b & bit == 0) {
+                    if self.trigger_bits.get(w).is_none_or(|b| b & bit == 0) || !word(i) {
                         continue;
                     }
                     match self.triggers.get(&h) {
@@ -378,9 +376,11 @@ impl Coder {
                         None => {}
                     }
                 }
-                needed
-                    .iter()
-                    .any(|needs| words.iter().any(|w| needs.binary_search(w).is_ok()))
+                // Most sentences have no trigger; only those with one read their words again.
+                !needed.is_empty()
+                    && s.tokens.clone().zip(keys).any(|(i, h)| {
+                        word(i) && needed.iter().any(|needs| needs.binary_search(h).is_ok())
+                    })
             })
             .collect()
     }
@@ -1098,6 +1098,21 @@ impl Coder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn candidate_sentences_hold_a_trigger_with_what_it_needs() {
+        let lexicon = EventLexicon::embedded().expect("lexicon loads");
+        let coder = Coder::new(lexicon, &HashMap::<String, String>::new());
+        let text = crate::enrich::text::analyse(
+            "Russia expelled two diplomats. The weather was fine. The ministers held talks. \
+             The ministers held a grudge. Talks were held in Geneva. Russia said nothing.",
+        );
+        let lower = crate::enrich::gazetteer::lower_hashes(&text);
+        assert_eq!(
+            coder.candidate_sentences(&text, &lower),
+            [true, false, true, false, true, false]
+        );
+    }
 
     #[test]
     fn the_inflection_table_says_what_the_suffix_rules_say() {
