@@ -305,7 +305,7 @@ const T_CTX: u64 = 0x5052_4556_0000_0100;
 fn history_keys(feats: &Features, i: usize, p1: u16, p2: u16, mut f: impl FnMut(u64)) {
     f(prev_key(p1));
     f(prev2_key(p1, p2));
-    context_keys(feats, i, p1, f);
+    context_keys(feats.ctx(i), p1, f);
 }
 
 /// The key of the previous label.
@@ -322,11 +322,12 @@ fn prev2_key(p1: u16, p2: u16) -> u64 {
     combine(T_PREV2, (h2 << 17) | h1)
 }
 
-/// Calls `f` with token `i`'s context keys conjoined with the previous label.
+/// Calls `f` with a token's context keys `ctx` ([`Features::ctx`]) conjoined with the
+/// previous label.
 #[inline]
-fn context_keys(feats: &Features, i: usize, p1: u16, mut f: impl FnMut(u64)) {
+fn context_keys(ctx: &[u64], p1: u16, mut f: impl FnMut(u64)) {
     let h1 = u64::from(p1) + 1;
-    for (k, &c) in feats.ctx(i).iter().enumerate() {
+    for (k, &c) in ctx.iter().enumerate() {
         if c != 0 {
             f(combine(combine(T_CTX + k as u64, h1), c));
         }
@@ -718,31 +719,14 @@ impl Tagger {
 
     /// Like [`Tagger::tag`], with dynamic features.
     pub fn tag_dynamic(&self, feats: &Features, dynamic: &mut impl Dynamic, out: &mut Vec<u16>) {
-        self.tag_with(feats, None, dynamic, out);
+        self.tag_into(feats, None, dynamic, out, &mut TagScratch::default());
     }
 
-    /// Like [`Tagger::tag_dynamic`], starting each token from precomputed scores: `pre` holds
-    /// one score per label per token (in the quantized units of [`Tagger::sum_rows`]).
-    pub fn tag_with(
-        &self,
-        feats: &Features,
-        pre: Option<&[i32]>,
-        dynamic: &mut impl Dynamic,
-        out: &mut Vec<u16>,
-    ) {
-        let mut pre = pre.map(<[i32]>::to_vec);
-        self.tag_into(
-            feats,
-            pre.as_mut(),
-            dynamic,
-            out,
-            &mut TagScratch::default(),
-        );
-    }
-
-    /// Like [`Tagger::tag_with`], reusing the buffers in `scratch` across calls. `pre` is
-    /// work space: when its rows are as wide as the table's (the labels fill the lanes), the
-    /// scores are summed into it in place, so it is left holding them, not what it held.
+    /// Like [`Tagger::tag_dynamic`], reusing the buffers in `scratch` across calls, and
+    /// starting each token from precomputed scores when `pre` holds them: one score per label
+    /// per token (in the quantized units of [`Tagger::sum_rows`]). `pre` is work space: when
+    /// its rows are as wide as the table's (the labels fill the lanes), the scores are summed
+    /// into it in place, so it is left holding them, not what it held.
     pub fn tag_into(
         &self,
         feats: &Features,
@@ -766,13 +750,8 @@ impl Tagger {
         let mut widest = 0i64;
         for p1 in (0..self.labels.len() as u16).chain([START]) {
             scores.fill(0);
-            let h1 = u64::from(p1) + 1;
-            for (k, &c) in ctx.iter().take(self.n_ctx).enumerate() {
-                if c != 0 {
-                    self.table
-                        .add(combine(combine(T_CTX + k as u64, h1), c), &mut scores);
-                }
-            }
+            let ctx = &ctx[..ctx.len().min(self.n_ctx)];
+            context_keys(ctx, p1, |k| self.table.add(k, &mut scores));
             let (lo, hi) = scores.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &s| {
                 (lo.min(i64::from(s)), hi.max(i64::from(s)))
             });
@@ -867,7 +846,7 @@ impl Tagger {
                 .then(|| settled(&scores[..n_labels], allowed, spread))
                 .flatten();
             let best = decided.unwrap_or_else(|| {
-                context_keys(feats, i, p1, |k| {
+                context_keys(feats.ctx(i), p1, |k| {
                     if self.table.may_contain(k) {
                         self.table.add_lanes(self.table.home(k), k, scores);
                     }

@@ -1143,7 +1143,7 @@ mod tests {
         }
         forms.extend(
             [
-                "ties", "dies", "sing", "bring", "shed", "seed", "need", "ed", "sing", "ss", "iing",
+                "ties", "dies", "sing", "bring", "shed", "seed", "need", "ed", "ss", "iing",
             ]
             .map(String::from),
         );
