@@ -13,7 +13,7 @@
 //!
 //! Around them: [`article`] (the decoded input), [`stats`] (counters),
 //! [`telemetry`] (logs), [`demo`] (the worker against a mock cluster) and
-//! [`bench`] (throughput measurements), and [`eval`] (scoring against public data sets).
+//! [`bench`](mod@bench) (throughput measurements), and [`eval`] (scoring against public data sets).
 
 pub mod article;
 pub mod bench;
